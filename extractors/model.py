@@ -1,0 +1,79 @@
+"""The Document model every extractor returns and every later stage reads.
+
+One small object model for all source kinds (born-digital PDF, DOCX, later OCR), so
+normalizers and writers never need to know where a page or a cell came from.  Pages
+and rows are 1-based and 0-based respectively, as in the output contract.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# How a piece of text was obtained; written to the `method` columns.
+METHOD_TEXT = "text"  # PDF text layer
+METHOD_DOCX = "docx"  # Word XML
+METHOD_OCR = "ocr"  # tesseract on a rendered page
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One grid cell; a merged cell appears once, at its top-left position."""
+
+    row: int
+    col: int
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+    page: int = 1
+
+
+@dataclass
+class Table:
+    """A ruled table: cells on a row/col grid, possibly spanning several pages."""
+
+    table_id: int
+    page: int
+    n_rows: int
+    n_cols: int
+    cells: list[Cell]
+    method: str
+    bbox: tuple[float, float, float, float] | None = None
+    page_end: int | None = None
+
+    def grid(self) -> list[list[str]]:
+        """Text by position; positions covered by a span (not its origin) are empty."""
+        out = [["" for _ in range(self.n_cols)] for _ in range(self.n_rows)]
+        for c in self.cells:
+            out[c.row][c.col] = c.text
+        return out
+
+    def row_pages(self) -> list[int]:
+        """Page on which each row starts (a stitched table spans several)."""
+        pages = [self.page] * self.n_rows
+        for c in self.cells:
+            pages[c.row] = c.page
+        return pages
+
+
+@dataclass
+class Page:
+    """A page's text in reading order and how trustworthy it is."""
+
+    number: int
+    text: str
+    method: str
+    width: float = 0.0
+    height: float = 0.0
+    quality: float | None = None
+    text_coverage: float | None = None
+    issues: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    """Everything one extractor found in one file."""
+
+    source_path: str
+    kind: str
+    pages: list[Page]
+    tables: list[Table]
+    warnings: list[str] = field(default_factory=list)
