@@ -1,0 +1,127 @@
+"""Find indicator tables and read their rows: printed code, label, unit, value, note.
+
+An indicator table is recognised by its header, not its position: a label column
+("Chỉ tiêu …") and a value column ("Số liệu", "Kết quả") are required, STT, unit
+("Đơn vị tính") and note ("Ghi chú") columns are used when present.  The header may
+take several rows (the usual two-row header puts "Đơn vị tính | Số liệu" under a
+spanning "Kết quả thống kê").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extractors.model import Table
+from normalizers.vietnamese import match_key
+
+MAX_HEADER_ROWS = 4
+
+# Role → header phrases, most specific first; compared on match keys.
+ROLE_PHRASES: dict[str, tuple[str, ...]] = {
+    "code": ("stt", "tt", "số tt", "số thứ tự", "mã số", "mã"),
+    "label": ("chỉ tiêu thống kê", "chỉ tiêu", "tên chỉ tiêu", "nội dung"),
+    "unit": ("đơn vị tính", "đvt"),
+    "value": ("số liệu", "giá trị", "kết quả thống kê", "kết quả"),
+    "note": ("ghi chú",),
+}
+_COLUMN_NUMBERS = re.compile(r"^\(?\d{1,2}\)?$")
+
+
+@dataclass(frozen=True)
+class RawIndicatorRow:
+    """One data row of an indicator table, text as printed, with its position."""
+
+    code_printed: str | None
+    label: str
+    unit: str
+    value_text: str
+    note: str
+    page: int
+    table_id: int
+    row: int
+
+
+def _role(text: str) -> tuple[str, int] | None:
+    """The role a header cell names and how specific the phrase was (lower is better)."""
+    key = match_key(text)
+    if not key:
+        return None
+    for role, phrases in ROLE_PHRASES.items():
+        for rank, phrase in enumerate(phrases):
+            pk = match_key(phrase)
+            if key == pk or key.startswith(pk + " "):
+                return role, rank
+    return None
+
+
+def column_roles(table: Table) -> tuple[dict[str, int], int] | None:
+    """Column index per role and the number of header rows, or None if not an indicator table."""
+    grid = table.grid()
+    best: dict[str, tuple[int, int]] = {}  # role -> (rank, col)
+    header_rows = 0
+    for r, row in enumerate(grid[:MAX_HEADER_ROWS]):
+        found = False
+        for c, text in enumerate(row):
+            hit = _role(text)
+            if hit is None:
+                continue
+            found = True
+            role, rank = hit
+            if role not in best or rank < best[role][0] or (rank == best[role][0] and r > 0):
+                best[role] = (rank, c)
+        if found:
+            header_rows = r + 1
+        elif header_rows:
+            break
+    roles = {role: col for role, (_, col) in best.items()}
+    if "label" not in roles or "value" not in roles:
+        return None
+    if "unit" in roles and roles["unit"] == roles["value"]:
+        roles["value"] = roles["unit"] + 1
+    return roles, header_rows
+
+
+def _is_column_number_row(row: list[str]) -> bool:
+    """The "1 | 2 | 3 | 4" row many templates print under the header."""
+    cells = [t.strip() for t in row if t.strip()]
+    return len(cells) >= 3 and all(_COLUMN_NUMBERS.match(t) for t in cells)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def indicator_rows(table: Table) -> list[RawIndicatorRow]:
+    """Data rows of an indicator table (empty when the table is not one)."""
+    found = column_roles(table)
+    if found is None:
+        return []
+    roles, header_rows = found
+    grid = table.grid()
+    pages = table.row_pages()
+    out = []
+    for r in range(header_rows, table.n_rows):
+        row = grid[r]
+        if _is_column_number_row(row):
+            continue
+
+        def cell(role: str) -> str:
+            col = roles.get(role)
+            return row[col] if col is not None and col < len(row) else ""
+
+        label, value = _one_line(cell("label")), cell("value").strip()
+        if not label and not value:
+            continue
+        out.append(
+            RawIndicatorRow(
+                code_printed=_one_line(cell("code")) or None,
+                label=label,
+                unit=_one_line(cell("unit")),
+                value_text=value,
+                note=_one_line(cell("note")),
+                page=pages[r],
+                table_id=table.table_id,
+                row=r,
+            )
+        )
+    return out

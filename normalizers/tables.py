@@ -1,0 +1,79 @@
+"""Tables across pages: a table continued on the next page becomes one table.
+
+Report tables routinely run over several pages with their header printed again on each
+page.  Each page's piece arrives from the extractor as its own table; here pieces that
+continue one another (same columns, the next page) are joined, and the header rows the
+continuation repeats are dropped, so row numbers and sections run on unbroken.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from extractors.model import Cell, Table
+
+X_TOLERANCE = 3.0  # points: a continuation's left and right edges match the original's
+
+
+def _row_texts(table: Table) -> list[tuple[str, ...]]:
+    return [tuple(" ".join(t.split()) for t in row) for row in table.grid()]
+
+
+def repeated_header_rows(first: Table, continuation: Table) -> int:
+    """How many top rows of `continuation` repeat the top rows of `first`."""
+    a, b = _row_texts(first), _row_texts(continuation)
+    n = 0
+    while n < min(len(a), len(b)) - 1 and a[n] == b[n] and any(a[n]):
+        n += 1
+    return n
+
+
+def continues(previous: Table, table: Table) -> bool:
+    """Whether `table` is the next page's piece of `previous`.
+
+    Same number of columns, on the page right after, and (when both positions are known)
+    the same left and right edges — a different table would rarely line up exactly.
+    """
+    if table.page != (previous.page_end or previous.page) + 1 or table.n_cols != previous.n_cols:
+        return False
+    if previous.bbox and table.bbox:
+        return abs(previous.bbox[0] - table.bbox[0]) <= X_TOLERANCE and abs(previous.bbox[2] - table.bbox[2]) <= X_TOLERANCE
+    return True
+
+
+def _append(base: Table, piece: Table, skip: int) -> Table:
+    offset = base.n_rows - skip
+    moved = [replace(c, row=c.row + offset) for c in piece.cells if c.row >= skip]
+    return replace(
+        base,
+        n_rows=base.n_rows + piece.n_rows - skip,
+        cells=base.cells + moved,
+        page_end=piece.page,
+    )
+
+
+def stitch(tables: list[Table]) -> list[Table]:
+    """Join page pieces of the same table; renumber table ids in document order.
+
+    Only the first table on a page can continue the last table of the previous page.
+    """
+    out: list[Table] = []
+    first_on_page: set[int] = set()
+    seen_pages: set[int] = set()
+    for t in tables:
+        if t.page not in seen_pages:
+            first_on_page.add(id(t))
+            seen_pages.add(t.page)
+    for t in tables:
+        if out and id(t) in first_on_page and continues(out[-1], t):
+            out[-1] = _append(out[-1], t, repeated_header_rows(out[-1], t))
+        else:
+            out.append(replace(t, table_id=len(out)))
+    return out
+
+
+def cell_rows(table: Table) -> list[list[Cell | None]]:
+    """Origin cells by position (None where a position is covered by a span or empty)."""
+    grid: list[list[Cell | None]] = [[None] * table.n_cols for _ in range(table.n_rows)]
+    for c in table.cells:
+        grid[c.row][c.col] = c
+    return grid

@@ -1,0 +1,180 @@
+"""One document through every stage: a pure function from a file to output records.
+
+Executors (the local process pool, later others) only call `process_file`; it never
+raises for a bad input — the failure is part of its result — so one broken file can
+never stop a batch.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from extractors import extract
+from extractors.errors import ExtractionError
+from extractors.model import METHOD_DOCX, Document
+from normalizers.codebook import DEFAULT_CODEBOOK, load_codebook
+from normalizers.codes import LabelRow, map_rows
+from normalizers.indicator_rows import RawIndicatorRow, column_roles, indicator_rows
+from normalizers.metadata import document_metadata
+from normalizers.numbers import parse_value
+from normalizers.tables import stitch
+from normalizers.vietnamese import syllable_score
+from pipeline import __version__
+
+Record = dict[str, object]
+TEXT_CONFIDENCE = {"text": 1.0, "docx": 1.0}
+
+
+@dataclass
+class FileResult:
+    """Everything one file contributes to the outputs."""
+
+    document: Record
+    indicators: list[Record] = field(default_factory=list)
+    tables: list[Record] = field(default_factory=list)
+    text: list[Record] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.document["status"] == "ok"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _base(path: Path, doc_id: str) -> Record:
+    return {"doc_id": doc_id, "source_file": path.name}
+
+
+def process_file(path: str | Path, codebook_name: str = DEFAULT_CODEBOOK) -> FileResult:
+    """Extract, repair, map and flatten one file; failures come back as a failed result."""
+    path = Path(path)
+    started = time.perf_counter()
+    doc_id = sha256_file(path) if path.is_file() else ""
+    document: Record = {
+        **_base(path, doc_id),
+        "source_path": str(path),
+        "kind": path.suffix.lower().lstrip("."),
+        "status": "failed",
+        "pipeline_version": __version__,
+        "processed_at": datetime.now(timezone.utc).replace(microsecond=0),
+    }
+    try:
+        doc = extract(path)
+        result = _records(doc, document, codebook_name)
+    except ExtractionError as exc:
+        result = FileResult({**document, "error": str(exc)})
+    except Exception as exc:  # a bug or an input no check foresaw: report it, keep the batch going
+        result = FileResult({**document, "error": f"internal error ({type(exc).__name__}: {exc})"})
+    result.document["seconds"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
+    base = _base(Path(doc.source_path), str(document["doc_id"]))
+    tables = stitch(doc.tables)
+    text_rows = []
+    warnings = list(doc.warnings)
+    for page in doc.pages:
+        quality = page.quality if page.quality is not None else syllable_score(page.text)
+        text_rows.append(
+            {
+                **base,
+                "page": page.number,
+                "text": page.text,
+                "method": page.method,
+                "quality": quality,
+                "text_coverage": page.text_coverage,
+                "issues": "; ".join(page.issues) or None,
+            }
+        )
+        warnings += [f"page {page.number}: {issue}" for issue in page.issues]
+    if doc.kind == "docx":
+        quality = text_rows[0]["quality"] if text_rows else None
+        if quality is not None and quality < 0.8:
+            warnings.append(f"low Vietnamese text quality ({quality:.2f}): legacy encoding?")
+    indicators = _indicator_records(tables, base, doc.pages[0].method if doc.pages else METHOD_DOCX, codebook_name)
+    meta = document_metadata(doc.pages[0].text if doc.pages else "")
+    document.update(
+        kind=doc.kind,
+        pages=len(doc.pages),
+        pages_ocr=sum(p.method == "ocr" for p in doc.pages),
+        pages_repaired=0,
+        status="ok",
+        error=None,
+        warnings="; ".join(warnings) or None,
+        n_tables=len(tables),
+        n_indicators=len(indicators),
+        n_unmapped=sum(r["code"] is None for r in indicators),
+        **meta,
+    )
+    return FileResult(document, indicators, _cell_records(tables, base), text_rows)
+
+
+def _cell_records(tables, base: Record) -> list[Record]:
+    out = []
+    for t in tables:
+        roles = column_roles(t)
+        header_rows = roles[1] if roles else 0
+        for c in sorted(t.cells, key=lambda c: (c.row, c.col)):
+            out.append(
+                {
+                    **base,
+                    "table_id": t.table_id,
+                    "row": c.row,
+                    "col": c.col,
+                    "text": c.text,
+                    "is_header": c.row < header_rows,
+                    "rowspan": c.rowspan,
+                    "colspan": c.colspan,
+                    "page": c.page,
+                    "method": t.method,
+                }
+            )
+    return out
+
+
+def _indicator_records(tables, base: Record, method: str, codebook_name: str) -> list[Record]:
+    raw: list[RawIndicatorRow] = [r for t in tables for r in indicator_rows(t)]
+    if not raw:
+        return []
+    codebook = load_codebook(codebook_name)
+    matches = map_rows([LabelRow(r.code_printed, r.label, r.unit) for r in raw], codebook)
+    out = []
+    for r, m in zip(raw, matches):
+        ind = codebook.get(m.code) if m.code else None
+        v = parse_value(r.value_text, r.unit, ind.kind if ind else None)
+        out.append(
+            {
+                **base,
+                "code": m.code,
+                "code_printed": r.code_printed,
+                "label": r.label,
+                "unit": r.unit or None,
+                "value": v.value,
+                "value_text": v.value_text,
+                "value_kind": v.value_kind,
+                "value_label": v.value_label,
+                "numerator": v.numerator,
+                "denominator": v.denominator,
+                "flags": "; ".join(v.flags) or None,
+                "note": r.note or None,
+                "match_score": m.score,
+                "candidates": "; ".join(f"{c}:{s:g}" for c, s in m.candidates) or None,
+                "codebook": codebook.name,
+                "page": r.page,
+                "table_id": r.table_id,
+                "row": r.row,
+                "method": method,
+                "confidence": TEXT_CONFIDENCE.get(method, 0.5),
+            }
+        )
+    return out

@@ -1,0 +1,87 @@
+"""Run a batch: find the files, process them on every core, gather the records.
+
+The per-file work is `process_file`, a pure function, so any executor can run it; here a
+process pool sized to the machine's cores (PDF parsing is CPU-bound Python).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extractors import SUFFIXES
+from pipeline.process import FileResult, process_file
+
+OLD_FORMATS = {".doc": "old binary Word .doc: save it as .docx", ".xls": "Excel file: not a report format"}
+
+
+@dataclass
+class Batch:
+    """The results of a run, in input order, plus the files passed over."""
+
+    results: list[FileResult] = field(default_factory=list)
+    ignored: list[Path] = field(default_factory=list)
+
+    def records(self) -> dict[str, list[dict[str, object]]]:
+        out: dict[str, list[dict[str, object]]] = {"documents": [], "indicators": [], "tables": [], "text": []}
+        for r in self.results:
+            out["documents"].append(r.document)
+            out["indicators"] += r.indicators
+            out["tables"] += r.tables
+            out["text"] += r.text
+        return out
+
+
+def discover(root: Path) -> tuple[list[Path], list[Path]]:
+    """Report files under `root` (recursively, in a stable order) and the other files seen."""
+    files, other = [], []
+    candidates = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    for p in candidates:
+        if any(part.startswith(".") for part in p.relative_to(root.parent if root.is_file() else root).parts):
+            continue
+        (files if p.suffix.lower() in SUFFIXES or p.suffix.lower() in OLD_FORMATS else other).append(p)
+    return files, other
+
+
+def _skipped(path: Path, reason: str) -> FileResult:
+    return FileResult({"doc_id": "", "source_file": path.name, "source_path": str(path),
+                       "kind": path.suffix.lower().lstrip("."), "status": "skipped", "error": reason})
+
+
+def run_batch(root: Path, workers: int | None = None, codebook: str | None = None,
+              on_done: Callable[[FileResult], None] | None = None) -> Batch:
+    """Process every report under `root`; `on_done` is called as each file finishes."""
+    files, ignored = discover(root)
+    order = {p: i for i, p in enumerate(files)}
+    results: list[FileResult | None] = [None] * len(files)
+    for i, r in _run(files, workers or os.cpu_count() or 1, codebook, order):
+        results[i] = r
+        if on_done:
+            on_done(r)
+    return Batch([r for r in results if r is not None], ignored)
+
+
+def _run(files: list[Path], workers: int, codebook: str | None, order: dict[Path, int]) -> Iterator[tuple[int, FileResult]]:
+    kwargs = {"codebook_name": codebook} if codebook else {}
+    todo = []
+    for p in files:
+        if p.suffix.lower() in OLD_FORMATS:
+            yield order[p], _skipped(p, OLD_FORMATS[p.suffix.lower()])
+        else:
+            todo.append(p)
+    if not todo:
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+        futures = {pool.submit(process_file, p, **kwargs): p for p in todo}
+        for fut in as_completed(futures):
+            p = futures[fut]
+            try:
+                result = fut.result()
+            except BrokenProcessPool:
+                result = FileResult({"doc_id": "", "source_file": p.name, "source_path": str(p),
+                                     "kind": p.suffix.lower().lstrip("."), "status": "failed",
+                                     "error": "the worker process died on this file (out of memory or a crash)"})
+            yield order[p], result

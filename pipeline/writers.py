@@ -1,0 +1,50 @@
+"""Parquet writers: typed by the output contract, replaced atomically.
+
+Each file is written under a temporary name in the output directory and renamed over
+the old one, so a reader never sees a half-written file and a crash leaves the previous
+output intact.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.schema import SCHEMAS, arrow_schema
+
+TABLES = ("documents", "indicators", "tables", "text")
+
+
+def to_arrow(table: str, records: Iterable[dict[str, object]]) -> pa.Table:
+    """Records → an Arrow table with exactly the contract's columns and types."""
+    schema = arrow_schema(table)
+    rows = list(records)
+    columns = {name: [r.get(name) for r in rows] for name, _, _ in SCHEMAS[table]}
+    return pa.table(columns, schema=schema)
+
+
+def write_atomic(table: pa.Table, path: Path) -> None:
+    """Write a Parquet file so that `path` holds either the old or the whole new file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_outputs(records: dict[str, list[dict[str, object]]], out_dir: Path) -> dict[str, Path]:
+    """Write every output table as `<name>.parquet` in `out_dir`."""
+    written = {}
+    for name in TABLES:
+        path = out_dir / f"{name}.parquet"
+        write_atomic(to_arrow(name, records.get(name, [])), path)
+        written[name] = path
+    return written
