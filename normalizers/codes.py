@@ -24,6 +24,8 @@ UNIT_CONFLICT_PENALTY = 15.0
 CONTRAST_PENALTY = 30.0
 QUALIFIED_SCORE = 90.0
 MIN_QUALIFIED_WORDS = 3
+MIN_WORDS_EXPLAINED = 0.8
+EXTRA_WORDS_PENALTY = 15.0
 PRINTED_LAST_BONUS = 3.0
 CHILD_FIT_WEIGHT = 0.25
 TOP_CANDIDATES = 3
@@ -113,16 +115,31 @@ def contrasts(a: str, b: str) -> bool:
     return bool(da and db and da != db)
 
 
-def _key_similarity(row_key: str, label_key: str) -> float:
-    """Edit similarity, raised when the row is the label plus a trailing qualifier.
+def words_explained(row_key: str, label_key: str) -> float:
+    """Share of the row's distinct words that the label also has.
 
-    "Tổng số đơn vị sự nghiệp công lập trên địa bàn huyện" is the indicator "Tổng số đơn
-    vị sự nghiệp công lập"; the reverse (a row shorter than the label) gets no such help,
-    since "Dịch vụ công trực tuyến" is not "Dịch vụ công trực tuyến, Bưu chính công ích".
+    >>> round(words_explained(match_key("Kế hoạch tuyên truyền CCHC"), match_key("Kế hoạch CCHC")), 2)
+    0.75
+    """
+    row_words = set(row_key.split())
+    return len(row_words & set(label_key.split())) / len(row_words) if row_words else 0.0
+
+
+def _key_similarity(row_key: str, label_key: str) -> float:
+    """Edit similarity, adjusted for qualifiers and contrasting words.
+
+    A row that is the label plus a trailing qualifier is that indicator: "Tổng số đơn vị sự
+    nghiệp công lập trên địa bàn huyện" is "Tổng số đơn vị sự nghiệp công lập".  A row
+    that says much the label does not ("Kế hoạch tuyên truyền CCHC" against "Kế hoạch
+    CCHC") is something narrower, however close the spelling; and a row shorter than the
+    label gets no help: "Dịch vụ công trực tuyến" is not "Dịch vụ công trực tuyến, Bưu
+    chính công ích".
     """
     s = fuzz.ratio(row_key, label_key)
     if len(label_key.split()) >= MIN_QUALIFIED_WORDS and row_key.startswith(label_key + " "):
         s = max(s, QUALIFIED_SCORE)
+    elif words_explained(row_key, label_key) < MIN_WORDS_EXPLAINED:
+        s -= EXTRA_WORDS_PENALTY
     if contrasts(row_key, label_key):
         s -= CONTRAST_PENALTY
     return s
@@ -169,7 +186,7 @@ class _Mapper:
         parts = printed_parts(row.code_printed)
         if parts and not ind.is_lettered and parts[-1] == ind.code.split(".")[-1]:
             s += PRINTED_LAST_BONUS
-        return min(s, 100.0)
+        return s
 
     def candidates_for(self, i: int, parent_code: str | None, has_parent: bool) -> tuple[Indicator, ...]:
         numbered = printed_parts(self.rows[i].code_printed) is not None
@@ -197,17 +214,18 @@ class _Mapper:
             return
         has_parent = parent_row is not None
         scored = {i: {c.code: self.score(i, c) for c in self.candidates_for(i, parent_code, has_parent)} for i in rows}
-        pairs = sorted(((s, i, code) for i, cs in scored.items() for code, s in cs.items()), reverse=True)
+        pairs = sorted(((-s, i, code) for i, cs in scored.items() for code, s in cs.items()))
         chosen: dict[int, tuple[str, float]] = {}
-        for s, i, code in pairs:
+        for neg, i, code in pairs:
+            s = -neg
             if s < THRESHOLD:
                 break
             if i in chosen or code in self.taken:
                 continue
-            chosen[i] = (code, s)
+            chosen[i] = (code, min(s, 100.0))
             self.taken.add(code)
         for i in rows:
-            top = tuple(sorted(((c, round(s, 1)) for c, s in scored[i].items()), key=lambda t: -t[1])[:TOP_CANDIDATES])
+            top = tuple(sorted(((c, round(min(s, 100.0), 1)) for c, s in scored[i].items()), key=lambda t: -t[1])[:TOP_CANDIDATES])
             if i in chosen:
                 code, s = chosen[i]
                 self.result[i] = CodeMatch(code, round(s, 1), top)

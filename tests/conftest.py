@@ -1,0 +1,25 @@
+"""Shared fixtures: documents generated from the seeds, and where the real files are."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.build import build_all
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every generated fixture document, built once per test session."""
+    return build_all(tmp_path_factory.mktemp("fixtures"))
+
+
+@pytest.fixture(scope="session")
+def real_dir() -> Path:
+    path = SHARED / "real"
+    if not path.is_dir():
+        pytest.skip("../shared/real is not available")
+    return path
