@@ -15,8 +15,10 @@ from pathlib import Path
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
+from pdfminer.psexceptions import PSEOF
 from pdfplumber.page import Page as PlumberPage
 from pdfplumber.table import Table as PlumberTable
+from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.errors import ExtractionError
 from extractors.model import METHOD_TEXT, Cell, Document, Page, Table
@@ -35,12 +37,8 @@ def extract_pdf(path: str | Path) -> Document:
     """Read every page's text and ruled tables from a PDF's text layer."""
     try:
         pdf = pdfplumber.open(path)
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise ExtractionError(f"encrypted PDF (a password is needed): {exc}") from exc
-    except PDFSyntaxError as exc:
-        raise ExtractionError(f"not a readable PDF: {exc}") from exc
-    except Exception as exc:  # pdfminer raises many types for damaged files
-        raise ExtractionError(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+    except Exception as exc:  # pdfminer raises many types for damaged files, wrapped by pdfplumber
+        raise ExtractionError(open_error(exc)) from exc
     with pdf:
         pages: list[Page] = []
         tables: list[Table] = []
@@ -58,6 +56,18 @@ def extract_pdf(path: str | Path) -> Document:
     if not pages:
         raise ExtractionError("PDF has no pages")
     return Document(source_path=str(path), kind="pdf", pages=pages, tables=tables)
+
+
+def open_error(exc: Exception) -> str:
+    """A reason a person can act on, from whatever pdfminer raised (pdfplumber wraps it)."""
+    cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args and isinstance(exc.args[0], Exception) else exc
+    if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
+        return "encrypted PDF: a password is needed to read it"
+    if isinstance(cause, PSEOF):
+        return "truncated PDF: the file ends before its content does (incomplete download or copy?)"
+    if isinstance(cause, PDFSyntaxError):
+        return f"damaged PDF: {cause or 'no readable structure'}"
+    return f"not a readable PDF ({type(cause).__name__}: {cause})"
 
 
 def _page(page: PlumberPage) -> Page:

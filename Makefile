@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make run` (set up, convert data/raw into data/clean)
+# and `make test` (set up, run the tests). Everything they need is installed here.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie ghostscript poppler-utils fonts-dejavu-core fonts-liberation2
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup system venv run test bench clean
+
+setup: system venv
+
+system:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing system packages:" $$missing; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+run: setup
+	$(VENV)/bin/cchc convert data/raw --out data/clean
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) -m benchmarks.run
+
+clean:
+	rm -rf data/clean/*.parquet benchmarks/out .pytest_cache
