@@ -75,6 +75,12 @@ def camelot_tables(path: Path) -> list[Grid]:
     return [t.df.values.tolist() for t in found]
 
 
+def quiet_camelot() -> None:
+    """Mute camelot's logger and playa's (its PDF parser), which warn on stderr about every odd file."""
+    for name in ("camelot", "playa"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 TOOLS: dict[str, Callable[[Path], list[Grid]]] = {"pdfplumber": pdfplumber_tables, "camelot": camelot_tables}
 
 
@@ -219,7 +225,7 @@ def pipeline_table(results: list[Record]) -> str:
     headers = ["fixture", "rows", "value_acc", "precision", "recall", "unmapped", "pages", "seconds", "pages/s"]
     rows = [
         [
-            r["fixture"] if r["status"] == "ok" else f"{r['fixture']} FAILED: {r['error']}",
+            r["fixture"] if r["status"] == "ok" else f"{r['fixture']} FAILED: {str(r['error'])[:80]}",
             f"{r['rows']}/{r['gold_rows']}",
             fmt(r["value_accuracy"]),
             fmt(r["precision"]),
@@ -242,7 +248,7 @@ def tools_table(results: list[Record]) -> str:
         for tool, run in r.get("tools", {}).items():
             label = f"{r['fixture']} / {tool}"
             if "error" in run:
-                rows.append([f"{label} FAILED: {run['error']}", *["-"] * 6])
+                rows.append([f"{label} FAILED: {run['error'][:80]}", *["-"] * 6])
                 continue
             rows.append(
                 [
@@ -275,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="fixtures and results.json go here")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest counts")
     args = parser.parse_args(argv)
-    logging.getLogger("camelot").setLevel(logging.ERROR)
+    quiet_camelot()
     fixtures = build_all(args.out / "fixtures")
     results = [bench_fixture(name, path, max(args.repeat, 1)) for name, path in fixtures.items()]
     print(f"Pipeline vs gold (best of {args.repeat}, {os.cpu_count()} CPUs)\n{pipeline_table(results)}\n")

@@ -91,6 +91,11 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _cell(row: list[str], roles: dict[str, int], role: str) -> str:
+    col = roles.get(role)
+    return row[col] if col is not None and col < len(row) else ""
+
+
 def indicator_rows(table: Table) -> list[RawIndicatorRow]:
     """Data rows of an indicator table (empty when the table is not one)."""
     found = column_roles(table)
@@ -104,21 +109,16 @@ def indicator_rows(table: Table) -> list[RawIndicatorRow]:
         row = grid[r]
         if _is_column_number_row(row):
             continue
-
-        def cell(role: str) -> str:
-            col = roles.get(role)
-            return row[col] if col is not None and col < len(row) else ""
-
-        label, value = _one_line(cell("label")), cell("value").strip()
+        label, value = _one_line(_cell(row, roles, "label")), _cell(row, roles, "value").strip()
         if not label and not value:
             continue
         out.append(
             RawIndicatorRow(
-                code_printed=_one_line(cell("code")) or None,
+                code_printed=_one_line(_cell(row, roles, "code")) or None,
                 label=label,
-                unit=_one_line(cell("unit")),
+                unit=_one_line(_cell(row, roles, "unit")),
                 value_text=value,
-                note=_one_line(cell("note")),
+                note=_one_line(_cell(row, roles, "note")),
                 page=pages[r],
                 table_id=table.table_id,
                 row=r,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from extractors.model import Cell, Table
+from extractors.model import Table
 
 X_TOLERANCE = 3.0  # points: a continuation's left and right edges match the original's
 
@@ -70,10 +70,3 @@ def stitch(tables: list[Table]) -> list[Table]:
             out.append(replace(t, table_id=len(out)))
     return out
 
-
-def cell_rows(table: Table) -> list[list[Cell | None]]:
-    """Origin cells by position (None where a position is covered by a span or empty)."""
-    grid: list[list[Cell | None]] = [[None] * table.n_cols for _ in range(table.n_rows)]
-    for c in table.cells:
-        grid[c.row][c.col] = c
-    return grid
