@@ -254,7 +254,7 @@ def tools_table(results: list[Record]) -> str:
                 [
                     label,
                     fmt(run["seconds"]),
-                    fmt(r["pages"] / run["seconds"], ".1f"),
+                    fmt(r["pages"] / run["seconds"] if r["pages"] else None, ".1f"),
                     fmt(run["tables"]),
                     f"{run['body_rows']}/{run['truth_rows']}",
                     fmt(run["cell_agreement"]),
