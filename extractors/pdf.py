@@ -22,12 +22,11 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.errors import ExtractionError
 from extractors.model import METHOD_TEXT, Cell, Document, Page, Table
-from normalizers.vietnamese import nfc, syllable_score
+from normalizers.vietnamese import LOW_QUALITY, nfc, syllable_score
 
 TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 SCAN_TEXT_COVERAGE = 0.02  # below this share of the page in text, with a large image: a scan
 SCAN_IMAGE_COVERAGE = 0.5
-LOW_QUALITY = 0.8
 LEGACY_FONT = re.compile(r"\.Vn|VNI[-_ ]|^VN[A-Z]", re.IGNORECASE)
 _CID = re.compile(r"\(cid:\d+\)")
 _EDGE = 1.0  # points: boundaries closer than this are the same grid line

@@ -60,6 +60,7 @@ def match_key(text: str) -> str:
     return " ".join(tone_key(w) for w in expanded.split())
 
 
+LOW_QUALITY = 0.8  # below this share of well-formed syllables, text is likely mis-encoded
 _ONSETS = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x"
 _NUCLEI = (
     "uyê|uya|uyu|uôi|ươi|ươu|iêu|yêu|oai|oay|oao|oeo|uây|uơ|ươ|uô|uê|uâ|uy|ua|ui|ưa|ưi|ưu|"

@@ -21,7 +21,7 @@ from normalizers.indicator_rows import RawIndicatorRow, column_roles, indicator_
 from normalizers.metadata import document_metadata
 from normalizers.numbers import parse_value
 from normalizers.tables import stitch
-from normalizers.vietnamese import syllable_score
+from normalizers.vietnamese import LOW_QUALITY, syllable_score
 from pipeline import __version__
 
 Record = dict[str, object]
@@ -85,6 +85,9 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
     warnings = list(doc.warnings)
     for page in doc.pages:
         quality = page.quality if page.quality is not None else syllable_score(page.text)
+        issues = list(page.issues)
+        if page.quality is None and quality is not None and quality < LOW_QUALITY:
+            issues.append(f"low Vietnamese text quality ({quality:.2f}): legacy encoding?")
         text_rows.append(
             {
                 **base,
@@ -93,14 +96,10 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
                 "method": page.method,
                 "quality": quality,
                 "text_coverage": page.text_coverage,
-                "issues": "; ".join(page.issues) or None,
+                "issues": "; ".join(issues) or None,
             }
         )
-        warnings += [f"page {page.number}: {issue}" for issue in page.issues]
-    if doc.kind == "docx":
-        quality = text_rows[0]["quality"] if text_rows else None
-        if quality is not None and quality < 0.8:
-            warnings.append(f"low Vietnamese text quality ({quality:.2f}): legacy encoding?")
+        warnings += [f"page {page.number}: {issue}" for issue in issues]
     indicators = _indicator_records(tables, base, doc.pages[0].method if doc.pages else METHOD_DOCX, codebook_name)
     meta = document_metadata(doc.pages[0].text if doc.pages else "")
     document.update(
