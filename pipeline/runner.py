@@ -64,7 +64,27 @@ def run_batch(root: Path, workers: int | None = None, codebook: str | None = Non
     return Batch([r for r in results if r is not None], ignored)
 
 
+def _crashed(path: Path) -> FileResult:
+    return FileResult({"doc_id": "", "source_file": path.name, "source_path": str(path),
+                       "kind": path.suffix.lower().lstrip("."), "status": "failed",
+                       "error": "the worker process died on this file (out of memory or a crash in a parser)"})
+
+
+def _pool(files: list[Path], workers: int, kwargs: dict[str, str]) -> Iterator[tuple[Path, FileResult]]:
+    """Run files in one pool; stop at the first dead worker, leaving the rest unreported."""
+    with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
+        futures = {pool.submit(process_file, p, **kwargs): p for p in files}
+        try:
+            for fut in as_completed(futures):
+                yield futures[fut], fut.result()
+        except BrokenProcessPool:
+            return
+
+
 def _run(files: list[Path], workers: int, codebook: str | None, order: dict[Path, int]) -> Iterator[tuple[int, FileResult]]:
+    """Results as files finish.  A worker that dies takes its pool down with it, so the
+    files left over are then run one per pool: only the file that kills its own worker
+    is marked failed, and the batch goes on."""
     kwargs = {"codebook_name": codebook} if codebook else {}
     todo = []
     for p in files:
@@ -72,16 +92,12 @@ def _run(files: list[Path], workers: int, codebook: str | None, order: dict[Path
             yield order[p], _skipped(p, OLD_FORMATS[p.suffix.lower()])
         else:
             todo.append(p)
-    if not todo:
-        return
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
-        futures = {pool.submit(process_file, p, **kwargs): p for p in todo}
-        for fut in as_completed(futures):
-            p = futures[fut]
-            try:
-                result = fut.result()
-            except BrokenProcessPool:
-                result = FileResult({"doc_id": "", "source_file": p.name, "source_path": str(p),
-                                     "kind": p.suffix.lower().lstrip("."), "status": "failed",
-                                     "error": "the worker process died on this file (out of memory or a crash)"})
+    done: set[Path] = set()
+    if todo:
+        for p, result in _pool(todo, workers, kwargs):
+            done.add(p)
             yield order[p], result
+    for p in todo:
+        if p not in done:
+            result = next((r for _, r in _pool([p], 1, kwargs)), None)
+            yield order[p], result if result is not None else _crashed(p)

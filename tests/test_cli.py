@@ -87,3 +87,28 @@ def test_rerun_gives_the_same_rows(tmp_path: Path) -> None:
 
 def test_missing_input_cannot_run(tmp_path: Path) -> None:
     assert main(["convert", str(tmp_path / "nope"), "--out", str(tmp_path / "out")]) == EXIT_CANNOT_RUN
+
+
+def _dies_on_crash_pdf(path, **kwargs):
+    """Stands in for a parser that kills its process (a segfault, the OOM killer)."""
+    import os
+
+    from pipeline.process import process_file
+
+    if Path(path).name == "b_crash.pdf":
+        os._exit(1)
+    return process_file(path, **kwargs)
+
+
+def test_a_worker_that_dies_fails_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.runner
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a.pdf", "b_crash.pdf", "c.pdf"):
+        shutil.copy(RAW / "phuluc1_000.pdf", src / name)
+    monkeypatch.setattr(pipeline.runner, "process_file", _dies_on_crash_pdf)
+    batch = pipeline.runner.run_batch(src, workers=1)
+    status = {r.document["source_file"]: (r.document["status"], r.document.get("error")) for r in batch.results}
+    assert status["a.pdf"][0] == status["c.pdf"][0] == "ok"
+    assert status["b_crash.pdf"][0] == "failed" and "worker process died" in status["b_crash.pdf"][1]
