@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 from normalizers.vietnamese import match_key, nfc
@@ -36,9 +36,9 @@ class Indicator:
     def level(self) -> int:
         return len(self.code.split("."))
 
-    @property
+    @cached_property
     def keys(self) -> tuple[str, ...]:
-        """Match keys of the label and every alias."""
+        """Match keys of the label and every alias (computed once: read for every row scored)."""
         return tuple(match_key(t) for t in (self.label, *self.aliases))
 
 
@@ -49,12 +49,14 @@ class Codebook:
     name: str
     indicators: tuple[Indicator, ...]
     _children: dict[str | None, tuple[Indicator, ...]] = field(default_factory=dict, compare=False)
+    _by_code: dict[str, Indicator] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         children: dict[str | None, list[Indicator]] = {}
         for ind in self.indicators:
             children.setdefault(ind.parent, []).append(ind)
         object.__setattr__(self, "_children", {k: tuple(v) for k, v in children.items()})
+        object.__setattr__(self, "_by_code", {ind.code: ind for ind in self.indicators})
 
     def children(self, code: str | None) -> tuple[Indicator, ...]:
         """Direct children of a code (`None`: the top-level sections)."""
@@ -64,7 +66,7 @@ class Codebook:
         return tuple(i for i in self.indicators if i.level == level and not i.is_lettered)
 
     def get(self, code: str) -> Indicator | None:
-        return next((i for i in self.indicators if i.code == code), None)
+        return self._by_code.get(code)
 
 
 def parse_codebook(name: str, rows: list[dict[str, str]]) -> Codebook:

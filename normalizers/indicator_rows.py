@@ -24,6 +24,9 @@ ROLE_PHRASES: dict[str, tuple[str, ...]] = {
     "value": ("số liệu", "giá trị", "kết quả thống kê", "kết quả"),
     "note": ("ghi chú",),
 }
+_ROLE_KEYS: tuple[tuple[str, int, str], ...] = tuple(
+    (role, rank, match_key(phrase)) for role, phrases in ROLE_PHRASES.items() for rank, phrase in enumerate(phrases)
+)
 _COLUMN_NUMBERS = re.compile(r"^\(?\d{1,2}\)?$")
 
 
@@ -46,11 +49,9 @@ def _role(text: str) -> tuple[str, int] | None:
     key = match_key(text)
     if not key:
         return None
-    for role, phrases in ROLE_PHRASES.items():
-        for rank, phrase in enumerate(phrases):
-            pk = match_key(phrase)
-            if key == pk or key.startswith(pk + " "):
-                return role, rank
+    for role, rank, pk in _ROLE_KEYS:
+        if key == pk or key.startswith(pk + " "):
+            return role, rank
     return None
 
 
@@ -96,9 +97,8 @@ def _cell(row: list[str], roles: dict[str, int], role: str) -> str:
     return row[col] if col is not None and col < len(row) else ""
 
 
-def indicator_rows(table: Table) -> list[RawIndicatorRow]:
-    """Data rows of an indicator table (empty when the table is not one)."""
-    found = column_roles(table)
+def indicator_rows(table: Table, found: tuple[dict[str, int], int] | None) -> list[RawIndicatorRow]:
+    """Data rows of an indicator table, given its `column_roles` (None: not one, no rows)."""
     if found is None:
         return []
     roles, header_rows = found

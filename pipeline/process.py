@@ -100,7 +100,8 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
             }
         )
         warnings += [f"page {page.number}: {issue}" for issue in issues]
-    indicators = _indicator_records(tables, base, doc.pages[0].method if doc.pages else METHOD_DOCX, codebook_name)
+    roles = [column_roles(t) for t in tables]
+    indicators = _indicator_records(tables, roles, base, doc.pages[0].method if doc.pages else METHOD_DOCX, codebook_name)
     meta = document_metadata(doc.pages[0].text if doc.pages else "")
     document.update(
         kind=doc.kind,
@@ -115,14 +116,13 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
         n_unmapped=sum(r["code"] is None for r in indicators),
         **meta,
     )
-    return FileResult(document, indicators, _cell_records(tables, base), text_rows)
+    return FileResult(document, indicators, _cell_records(tables, roles, base), text_rows)
 
 
-def _cell_records(tables, base: Record) -> list[Record]:
+def _cell_records(tables, roles, base: Record) -> list[Record]:
     out = []
-    for t in tables:
-        roles = column_roles(t)
-        header_rows = roles[1] if roles else 0
+    for t, found in zip(tables, roles):
+        header_rows = found[1] if found else 0
         for c in sorted(t.cells, key=lambda c: (c.row, c.col)):
             out.append(
                 {
@@ -141,8 +141,8 @@ def _cell_records(tables, base: Record) -> list[Record]:
     return out
 
 
-def _indicator_records(tables, base: Record, method: str, codebook_name: str) -> list[Record]:
-    raw: list[RawIndicatorRow] = [r for t in tables for r in indicator_rows(t)]
+def _indicator_records(tables, roles, base: Record, method: str, codebook_name: str) -> list[Record]:
+    raw: list[RawIndicatorRow] = [r for t, found in zip(tables, roles) for r in indicator_rows(t, found)]
     if not raw:
         return []
     codebook = load_codebook(codebook_name)

@@ -15,6 +15,7 @@ from pathlib import Path
 from extractors import SUFFIXES
 from pipeline.process import FileResult, process_file
 
+CRASHED = "the worker process died on this file (out of memory or a crash in a parser)"
 OLD_FORMATS = {".doc": "old binary Word .doc: save it as .docx", ".xls": "Excel file: not a report format"}
 
 
@@ -46,9 +47,9 @@ def discover(root: Path) -> tuple[list[Path], list[Path]]:
     return files, other
 
 
-def _skipped(path: Path, reason: str) -> FileResult:
+def _not_converted(path: Path, status: str, reason: str) -> FileResult:
     return FileResult({"doc_id": "", "source_file": path.name, "source_path": str(path),
-                       "kind": path.suffix.lower().lstrip("."), "status": "skipped", "error": reason})
+                       "kind": path.suffix.lower().lstrip("."), "status": status, "error": reason})
 
 
 def run_batch(root: Path, workers: int | None = None, codebook: str | None = None,
@@ -62,12 +63,6 @@ def run_batch(root: Path, workers: int | None = None, codebook: str | None = Non
         if on_done:
             on_done(r)
     return Batch([r for r in results if r is not None], ignored)
-
-
-def _crashed(path: Path) -> FileResult:
-    return FileResult({"doc_id": "", "source_file": path.name, "source_path": str(path),
-                       "kind": path.suffix.lower().lstrip("."), "status": "failed",
-                       "error": "the worker process died on this file (out of memory or a crash in a parser)"})
 
 
 def _pool(files: list[Path], workers: int, kwargs: dict[str, str]) -> Iterator[tuple[Path, FileResult]]:
@@ -89,7 +84,7 @@ def _run(files: list[Path], workers: int, codebook: str | None, order: dict[Path
     todo = []
     for p in files:
         if p.suffix.lower() in OLD_FORMATS:
-            yield order[p], _skipped(p, OLD_FORMATS[p.suffix.lower()])
+            yield order[p], _not_converted(p, "skipped", OLD_FORMATS[p.suffix.lower()])
         else:
             todo.append(p)
     done: set[Path] = set()
@@ -100,4 +95,4 @@ def _run(files: list[Path], workers: int, codebook: str | None, order: dict[Path
     for p in todo:
         if p not in done:
             result = next((r for _, r in _pool([p], 1, kwargs)), None)
-            yield order[p], result if result is not None else _crashed(p)
+            yield order[p], result if result is not None else _not_converted(p, "failed", CRASHED)
