@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 METHOD_TEXT = "text"  # PDF text layer
 METHOD_DOCX = "docx"  # Word XML
 METHOD_OCR = "ocr"  # tesseract on a rendered page
+METHOD_FONT_REPAIR = "font_repair"  # PDF text layer with glyphs its fonts left unmapped rebuilt by OCR
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Cell:
     rowspan: int = 1
     colspan: int = 1
     page: int = 1
+    confidence: float = 1.0  # lowest confidence of any repaired or OCR'd character in the cell
 
 
 @dataclass
@@ -66,6 +68,8 @@ class Page:
     quality: float | None = None
     text_coverage: float | None = None
     issues: list[str] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)  # named fixes applied, e.g. "decode_tcvn3(.VnTime)"
+    quality_raw: float | None = None  # `quality` before any repair
 
 
 @dataclass
