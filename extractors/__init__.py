@@ -41,6 +41,6 @@ def extract(path: str | Path) -> Document:
         from extractors.pdf import extract_pdf
 
         return extract_pdf(path)
-    from extractors.docx import extract_docx
+    from extractors.docx import extract_docx_decoded
 
-    return extract_docx(path)
+    return extract_docx_decoded(path)

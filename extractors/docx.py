@@ -3,23 +3,27 @@
 The Word XML is walked directly with lxml rather than through python-docx's ``cell.text`` /
 ``row.cells``, which repeat a merged cell once per grid column it spans (a real decree came out
 with four times its words) and drop ``<w:softHyphen/>`` (the TCVN3 letter ư).  Text is read run
-by run together with the run's font, and assembled through a ``decode`` callback so that a later
-stage can convert legacy-encoded runs (TCVN3, VNI) chosen by font name.
+by run together with the run's font, and assembled through a ``decode`` callback:
+`extract_docx_decoded`, the pipeline's reader, uses it to convert runs typed in legacy 8-bit
+fonts (TCVN3 .VnTime, VNI-Times; `normalizers.legacy`) with one encoding chosen per font.
 """
 from __future__ import annotations
 
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import docx
+from docx.document import Document as DocxDocument
 from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 
 from extractors.errors import ExtractionError
 from extractors.model import METHOD_DOCX, Cell, Document, Page, Table
+from normalizers.legacy import font_decoder
+from normalizers.vietnamese import LOW_QUALITY, syllable_score
 
 Decoder = Callable[[str, str | None], str]
 
@@ -182,6 +186,31 @@ def run_pieces(run: etree._Element, font: str | None) -> Iterator[tuple[str, str
 
 
 @dataclass
+class _Piece:
+    """Text of a paragraph in one font; text-box text arrives already decoded."""
+
+    text: str
+    font: str | None
+    decoded: bool = False
+
+
+def _join_same_font(pieces: list[_Piece]) -> list[_Piece]:
+    """Neighbouring run text in the same font as one piece, decoded together.
+
+    Word splits runs anywhere (editing sessions, proofing), even inside a word: a VNI
+    letter's mark byte can open the next run ("chie" + "àu"), and only read together do
+    they make "chiều".
+    """
+    out: list[_Piece] = []
+    for piece in pieces:
+        if out and not piece.decoded and not out[-1].decoded and out[-1].font == piece.font:
+            out[-1] = _Piece(out[-1].text + piece.text, piece.font)
+        else:
+            out.append(piece)
+    return out
+
+
+@dataclass
 class _Slot:
     """A table cell being built; frozen Cells are made once spans are known."""
 
@@ -214,17 +243,18 @@ class _Walker:
 
     def paragraph(self, p: etree._Element) -> str:
         para_font = self.fonts.paragraph(p)
-        out: list[str] = []
+        pieces: list[_Piece] = []
         for run in self._runs(p):
             font = self.fonts.run(run.find(_w("rPr")), para_font)
-            out.extend(self.decode(text, f) for text, f in run_pieces(run, font))
+            pieces.extend(_Piece(text, f) for text, f in run_pieces(run, font))
             for holder in _children(run):
                 if holder.tag in (_w("drawing"), _w("pict"), _w("object")):
                     if holder.tag == _w("object"):
                         self.objects += 1
                     for box in _top_level_textboxes(holder):
-                        out.append("\n" + "\n".join(self.blocks(box)) + "\n")
-        return "".join(out)
+                        pieces.append(_Piece("\n" + "\n".join(self.blocks(box)) + "\n", None, decoded=True))
+        return "".join(piece.text if piece.decoded else self.decode(piece.text, piece.font)
+                       for piece in _join_same_font(pieces))
 
     def _runs(self, container: etree._Element) -> Iterator[etree._Element]:
         """w:r and m:r elements of a paragraph in order, through links, fields, insertions."""
@@ -343,20 +373,17 @@ def _check_package(path: Path, max_unzipped_bytes: int) -> None:
         raise ExtractionError("zip has no word/document.xml (not a Word document)")
 
 
-def extract_docx(path: str | Path, decode: Decoder = _identity, *,
-                 max_unzipped_bytes: int = MAX_UNZIPPED_BYTES) -> Document:
-    """Read a .docx body into one Page (paragraphs and table rows as lines) and its Tables.
-
-    ``decode(text, font)`` is applied to each run's text with the run's font name (None when
-    unknown), so legacy-encoded runs can be converted; the default leaves text as stored.
-    Raises ExtractionError when the file is not a readable .docx.
-    """
-    path = Path(path)
+def _open(path: Path, max_unzipped_bytes: int) -> DocxDocument:
+    """The python-docx document, or an ExtractionError saying why the file is not one."""
     _check_package(path, max_unzipped_bytes)
     try:
-        document = docx.Document(str(path))
+        return docx.Document(str(path))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
         raise ExtractionError(f"not a readable Word .docx file ({exc})") from exc
+
+
+def _read(path: Path, document: DocxDocument, decode: Decoder) -> Document:
+    """One walk over the body, each run's text passed through ``decode``."""
     walker = _Walker(_Fonts(document.styles.element), decode)
     text = "\n".join(walker.blocks(document.element.body))
     warnings: list[str] = []
@@ -367,3 +394,43 @@ def extract_docx(path: str | Path, decode: Decoder = _identity, *,
     return Document(source_path=str(path), kind="docx",
                     pages=[Page(number=1, text=text, method=METHOD_DOCX)],
                     tables=[t for t in walker.tables if t is not None], warnings=warnings)
+
+
+def extract_docx(path: str | Path, decode: Decoder = _identity, *,
+                 max_unzipped_bytes: int = MAX_UNZIPPED_BYTES) -> Document:
+    """Read a .docx body into one Page (paragraphs and table rows as lines) and its Tables.
+
+    ``decode(text, font)`` is applied to the text of each stretch of neighbouring runs in one
+    font, with that font's name (None when unknown), so legacy-encoded runs can be converted;
+    the default leaves text as stored.
+    Raises ExtractionError when the file is not a readable .docx.
+    """
+    path = Path(path)
+    return _read(path, _open(path, max_unzipped_bytes), decode)
+
+
+def extract_docx_decoded(path: str | Path, *, max_unzipped_bytes: int = MAX_UNZIPPED_BYTES) -> Document:
+    """Read a .docx with its legacy-font runs (TCVN3, VNI, ...) decoded to Unicode.
+
+    The encoding of a font is chosen from all of its text in the document, so a first walk
+    collects every (text, font) run; the body is walked again only when some font needs
+    decoding.  The page records the decodings (``repairs``) and its syllable quality
+    before and after them.
+    """
+    path = Path(path)
+    document = _open(path, max_unzipped_bytes)
+    runs: list[tuple[str, str | None]] = []
+
+    def collect(text: str, font: str | None) -> str:
+        runs.append((text, font))
+        return text
+
+    raw = _read(path, document, collect)
+    decode, repairs = font_decoder(runs)
+    doc = _read(path, document, decode) if repairs else raw
+    page = doc.pages[0]
+    quality = syllable_score(page.text)
+    issues = [f"low Vietnamese text quality ({quality:.2f})"] if quality is not None and quality < LOW_QUALITY else []
+    doc.pages[0] = replace(page, quality=quality, quality_raw=syllable_score(raw.pages[0].text),
+                           repairs=repairs, issues=page.issues + issues)
+    return doc
