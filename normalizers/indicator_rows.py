@@ -42,6 +42,7 @@ class RawIndicatorRow:
     page: int
     table_id: int
     row: int
+    confidence: float = 1.0  # lowest confidence of the row's cells (repaired or OCR'd text)
 
 
 def _role(text: str) -> tuple[str, int] | None:
@@ -104,6 +105,9 @@ def indicator_rows(table: Table, found: tuple[dict[str, int], int] | None) -> li
     roles, header_rows = found
     grid = table.grid()
     pages = table.row_pages()
+    confidence: dict[int, float] = {}
+    for c in table.cells:
+        confidence[c.row] = min(confidence.get(c.row, 1.0), c.confidence)
     out = []
     for r in range(header_rows, table.n_rows):
         row = grid[r]
@@ -122,6 +126,7 @@ def indicator_rows(table: Table, found: tuple[dict[str, int], int] | None) -> li
                 page=pages[r],
                 table_id=table.table_id,
                 row=r,
+                confidence=confidence.get(r, 1.0),
             )
         )
     return out

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
+from normalizers.repair import TONE_STYLES
 from pipeline import __version__
 from pipeline.runner import Batch, discover, run_batch
 from pipeline.writers import write_outputs
@@ -31,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--out", type=Path, required=True, help="output directory for the Parquet files")
     convert.add_argument("--workers", type=int, default=None, help="parallel processes (default: all cores)")
     convert.add_argument("--codebook", default=None, help="codebook name (default: cchc-2021)")
+    convert.add_argument("--tone-style", choices=TONE_STYLES, default="keep",
+                         help="tone-mark placement in the output text: keep as typed (default), "
+                              "old 'hòa, thủy' or new 'hoà, thuỷ'")
     return parser
 
 
@@ -75,6 +79,7 @@ def convert(args: argparse.Namespace, console: Console) -> int:
         batch = run_batch(
             args.input, args.workers, args.codebook,
             on_done=lambda r: progress.update(task, advance=1, last=f"{r.document['source_file']}: {r.document['status']}"),
+            tone_style=args.tone_style,
         )
     write_outputs(batch.records(), args.out)
     _summary(console, batch, args.out, time.perf_counter() - started)

@@ -14,18 +14,18 @@ from pathlib import Path
 
 from extractors import extract
 from extractors.errors import ExtractionError
-from extractors.model import METHOD_DOCX, Document
+from extractors.model import Document
 from normalizers.codebook import DEFAULT_CODEBOOK, load_codebook
 from normalizers.codes import LabelRow, map_rows
 from normalizers.indicator_rows import RawIndicatorRow, column_roles, indicator_rows
 from normalizers.metadata import document_metadata
 from normalizers.numbers import parse_value
+from normalizers.repair import ToneStyle, repair_document
 from normalizers.tables import stitch
 from normalizers.vietnamese import LOW_QUALITY, syllable_score
 from pipeline import __version__
 
 Record = dict[str, object]
-TEXT_CONFIDENCE = {"text": 1.0, "docx": 1.0}
 
 
 @dataclass
@@ -54,7 +54,7 @@ def _base(path: Path, doc_id: str) -> Record:
     return {"doc_id": doc_id, "source_file": path.name}
 
 
-def process_file(path: str | Path, codebook_name: str = DEFAULT_CODEBOOK) -> FileResult:
+def process_file(path: str | Path, codebook_name: str = DEFAULT_CODEBOOK, tone_style: ToneStyle = "keep") -> FileResult:
     """Extract, repair, map and flatten one file; failures come back as a failed result."""
     path = Path(path)
     started = time.perf_counter()
@@ -68,7 +68,7 @@ def process_file(path: str | Path, codebook_name: str = DEFAULT_CODEBOOK) -> Fil
         "processed_at": datetime.now(timezone.utc).replace(microsecond=0),
     }
     try:
-        doc = extract(path)
+        doc = repair_document(extract(path), tone_style)
         result = _records(doc, document, codebook_name)
     except ExtractionError as exc:
         result = FileResult({**document, "error": str(exc)})
@@ -97,17 +97,20 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
                 "quality": quality,
                 "text_coverage": page.text_coverage,
                 "issues": "; ".join(issues) or None,
+                "repairs": "; ".join(page.repairs) or None,
+                "quality_raw": page.quality_raw if page.quality_raw is not None else quality,
             }
         )
         warnings += [f"page {page.number}: {issue}" for issue in issues]
     roles = [column_roles(t) for t in tables]
-    indicators = _indicator_records(tables, roles, base, doc.pages[0].method if doc.pages else METHOD_DOCX, codebook_name)
+    methods = {p.number: p.method for p in doc.pages}
+    indicators = _indicator_records(tables, roles, base, methods, codebook_name)
     meta = document_metadata(doc.pages[0].text if doc.pages else "")
     document.update(
         kind=doc.kind,
         pages=len(doc.pages),
         pages_ocr=sum(p.method == "ocr" for p in doc.pages),
-        pages_repaired=0,
+        pages_repaired=sum(bool(p.repairs) for p in doc.pages),
         status="ok",
         error=None,
         warnings="; ".join(warnings) or None,
@@ -136,12 +139,13 @@ def _cell_records(tables, roles, base: Record) -> list[Record]:
                     "colspan": c.colspan,
                     "page": c.page,
                     "method": t.method,
+                    "confidence": c.confidence,
                 }
             )
     return out
 
 
-def _indicator_records(tables, roles, base: Record, method: str, codebook_name: str) -> list[Record]:
+def _indicator_records(tables, roles, base: Record, methods: dict[int, str], codebook_name: str) -> list[Record]:
     raw: list[RawIndicatorRow] = [r for t, found in zip(tables, roles) for r in indicator_rows(t, found)]
     if not raw:
         return []
@@ -172,8 +176,8 @@ def _indicator_records(tables, roles, base: Record, method: str, codebook_name: 
                 "page": r.page,
                 "table_id": r.table_id,
                 "row": r.row,
-                "method": method,
-                "confidence": TEXT_CONFIDENCE.get(method, 0.5),
+                "method": methods.get(r.page, tables[0].method),
+                "confidence": r.confidence,
             }
         )
     return out

@@ -53,12 +53,13 @@ def _not_converted(path: Path, status: str, reason: str) -> FileResult:
 
 
 def run_batch(root: Path, workers: int | None = None, codebook: str | None = None,
-              on_done: Callable[[FileResult], None] | None = None) -> Batch:
+              on_done: Callable[[FileResult], None] | None = None, tone_style: str = "keep") -> Batch:
     """Process every report under `root`; `on_done` is called as each file finishes."""
     files, ignored = discover(root)
     order = {p: i for i, p in enumerate(files)}
     results: list[FileResult | None] = [None] * len(files)
-    for i, r in _run(files, workers or os.cpu_count() or 1, codebook, order):
+    options = {"tone_style": tone_style, **({"codebook_name": codebook} if codebook else {})}
+    for i, r in _run(files, workers or os.cpu_count() or 1, options, order):
         results[i] = r
         if on_done:
             on_done(r)
@@ -76,11 +77,10 @@ def _pool(files: list[Path], workers: int, kwargs: dict[str, str]) -> Iterator[t
             return
 
 
-def _run(files: list[Path], workers: int, codebook: str | None, order: dict[Path, int]) -> Iterator[tuple[int, FileResult]]:
+def _run(files: list[Path], workers: int, kwargs: dict[str, str], order: dict[Path, int]) -> Iterator[tuple[int, FileResult]]:
     """Results as files finish.  A worker that dies takes its pool down with it, so the
     files left over are then run one per pool: only the file that kills its own worker
     is marked failed, and the batch goes on."""
-    kwargs = {"codebook_name": codebook} if codebook else {}
     todo = []
     for p in files:
         if p.suffix.lower() in OLD_FORMATS:

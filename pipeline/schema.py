@@ -56,8 +56,9 @@ SCHEMAS: dict[str, list[Column]] = {
         ("page", pa.int32(), "1-based page of the row"),
         ("table_id", pa.int32(), "table within the document (0-based, document order)"),
         ("row", pa.int32(), "row within the table (0-based, header rows included)"),
-        ("method", pa.string(), "how the text was read: text (PDF text layer), docx, ocr"),
-        ("confidence", pa.float64(), "0–1 confidence in the text the value was read from"),
+        ("method", pa.string(), "how the text was read: text (PDF text layer), font_repair (text layer with "
+         "glyphs rebuilt by OCR), docx, ocr"),
+        ("confidence", pa.float64(), "0–1 confidence in the row's text: the lowest of its repaired or OCR'd characters"),
     ],
     "tables": _PROVENANCE
     + [
@@ -69,16 +70,20 @@ SCHEMAS: dict[str, list[Column]] = {
         ("rowspan", pa.int32(), "rows the cell spans"),
         ("colspan", pa.int32(), "columns the cell spans"),
         ("page", pa.int32(), "1-based page the cell is on"),
-        ("method", pa.string(), "how the text was read: text, docx, ocr"),
+        ("method", pa.string(), "how the text was read: text, font_repair, docx, ocr"),
+        ("confidence", pa.float64(), "0–1 confidence in the cell's text: the lowest of its repaired or OCR'd characters"),
     ],
     "text": _PROVENANCE
     + [
         ("page", pa.int32(), "1-based page (DOCX: 1)"),
         ("text", pa.string(), "page text in reading order, NFC; DOCX tables row by row"),
-        ("method", pa.string(), "text (PDF text layer), docx, ocr"),
-        ("quality", pa.float64(), "share of words that are well-formed Vietnamese syllables"),
+        ("method", pa.string(), "text (PDF text layer), font_repair, docx, ocr"),
+        ("quality", pa.float64(), "share of words that are well-formed Vietnamese syllables, after repair"),
+        ("quality_raw", pa.float64(), "the same share before any repair"),
         ("text_coverage", pa.float64(), "share of the page area covered by text (PDF)"),
-        ("issues", pa.string(), "what looks wrong with the page's text, '; '-separated"),
+        ("issues", pa.string(), "what still looks wrong with the page's text, '; '-separated"),
+        ("repairs", pa.string(), "fixes applied, in order, '; '-separated: fix_mojibake, decode_tcvn3(.VnTime), "
+         "font_repair(Font: N glyphs rebuilt …), place_tones_old …"),
     ],
 }
 
