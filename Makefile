@@ -32,6 +32,7 @@ test: setup
 
 bench: setup
 	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.font_repair
 
 clean:
 	rm -rf data/clean/*.parquet benchmarks/out .pytest_cache

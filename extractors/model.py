@@ -81,3 +81,4 @@ class Document:
     pages: list[Page]
     tables: list[Table]
     warnings: list[str] = field(default_factory=list)
+    glyph_maps: dict[str, dict] = field(default_factory=dict)  # font → rebuilt glyph map (GlyphMap.as_dict)

@@ -10,6 +10,7 @@ silently passed on as empty or garbled text.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from pathlib import Path
 
 import pdfplumber
@@ -21,40 +22,120 @@ from pdfplumber.table import Table as PlumberTable
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.errors import ExtractionError
-from extractors.model import METHOD_TEXT, Cell, Document, Page, Table
+from extractors.font_repair import UNREADABLE, GlyphMap, GlyphWord, apply_maps, glyph_id, rebuild_maps, unmapped_words
+from extractors.legacy_fonts import decode_legacy_chars
+from extractors.model import METHOD_FONT_REPAIR, METHOD_TEXT, Cell, Document, Page, Table
+from normalizers.legacy import encoding_for_font
 from normalizers.vietnamese import LOW_QUALITY, nfc, syllable_score
 
 TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 SCAN_TEXT_COVERAGE = 0.02  # below this share of the page in text, with a large image: a scan
 SCAN_IMAGE_COVERAGE = 0.5
-LEGACY_FONT = re.compile(r"\.Vn|VNI[-_ ]|^VN[A-Z]", re.IGNORECASE)
 _CID = re.compile(r"\(cid:\d+\)")
+_UNKNOWN_LETTER = "\u0294"  # stands for an unmapped glyph when scoring: a word holding one is not well-formed
 _EDGE = 1.0  # points: boundaries closer than this are the same grid line
 
 
-def extract_pdf(path: str | Path) -> Document:
-    """Read every page's text and ruled tables from a PDF's text layer."""
+def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None) -> Document:
+    """Read every page's text and ruled tables from a PDF's text layer, repaired where broken.
+
+    Pages whose fonts left glyphs unmapped wait until every such page has been seen: the
+    glyph maps are rebuilt once per font from a few OCR'd words (`font_repair`), then
+    those pages are read with them.  Maps saved from an earlier run (`Document.glyph_maps`)
+    can be passed in to skip the OCR for their fonts.
+    """
     try:
         pdf = pdfplumber.open(path)
     except Exception as exc:  # pdfminer raises many types for damaged files, wrapped by pdfplumber
         raise ExtractionError(open_error(exc)) from exc
     with pdf:
-        pages: list[Page] = []
-        tables: list[Table] = []
+        read: dict[int, tuple[Page, list[Table]]] = {}
+        glyph_words: list[GlyphWord] = []
+        known: dict[str, set[str]] = defaultdict(set)
+        deferred: dict[int, float | None] = {}
         try:
             for plumber_page in pdf.pages:
-                pages.append(_page(plumber_page))
-                for found in plumber_page.find_tables(TABLE_SETTINGS):
-                    table = _table(found, plumber_page.page_number, len(tables))
-                    if table is not None:
-                        tables.append(table)
+                number = plumber_page.page_number
+                raw_quality = _raw_quality(plumber_page)
+                repairs = decode_legacy_chars(plumber_page.chars)
+                words = _glyph_words(plumber_page, known)
+                if words:
+                    glyph_words += words
+                    deferred[number] = raw_quality
+                else:
+                    read[number] = _read(plumber_page, repairs, raw_quality)
+                plumber_page.close()
+            maps = dict(glyph_maps or {})
+            missing = [w for w in glyph_words if w.font not in maps]
+            if missing:
+                maps.update(rebuild_maps(path, missing, known))
+            if glyph_words:
+                for number, raw_quality in deferred.items():
+                    plumber_page = pdf.pages[number - 1]
+                    repairs = decode_legacy_chars(plumber_page.chars)
+                    repairs += _glyph_repairs(apply_maps(plumber_page.chars, maps), maps)
+                    read[number] = _read(plumber_page, repairs, raw_quality)
+                    plumber_page.close()
         except ExtractionError:
             raise
         except Exception as exc:
-            raise ExtractionError(f"damaged PDF, failed on page {len(pages) + 1} ({type(exc).__name__}: {exc})") from exc
-    if not pages:
+            raise ExtractionError(f"damaged PDF, failed on page {len(read) + 1} ({type(exc).__name__}: {exc})") from exc
+    if not read:
         raise ExtractionError("PDF has no pages")
-    return Document(source_path=str(path), kind="pdf", pages=pages, tables=tables)
+    pages = [read[n][0] for n in sorted(read)]
+    tables = [t for n in sorted(read) for t in read[n][1]]
+    for i, table in enumerate(tables):
+        table.table_id = i
+    used = {w.font for w in glyph_words}
+    return Document(source_path=str(path), kind="pdf", pages=pages, tables=tables,
+                    glyph_maps={font: maps[font].as_dict() for font in sorted(used)})
+
+
+def _raw_quality(page: PlumberPage) -> float | None:
+    """Text quality as the PDF gives it, measured only on pages some repair will change."""
+    fonts = {c.get("fontname", "") for c in page.chars}
+    if not any(_CID.search(c["text"]) for c in page.chars) and not any(map(encoding_for_font, fonts)):
+        return None
+    quality = _score(page.extract_text() or "")
+    page.get_textmap.cache_clear()  # the chars are about to change under the cached text map
+    return quality
+
+
+def _score(text: str) -> float | None:
+    """Syllable quality, with every unreadable glyph spoiling the word it is in."""
+    return syllable_score(_CID.sub(_UNKNOWN_LETTER, text).replace(UNREADABLE, _UNKNOWN_LETTER))
+
+
+def _glyph_words(page: PlumberPage, known: dict[str, set[str]]) -> list[GlyphWord]:
+    """Note each font's mapped characters; return the words with glyphs it left unmapped."""
+    unmapped = False
+    for ch in page.chars:
+        if glyph_id(ch["text"]) is None:
+            known[ch.get("fontname", "")].add(ch["text"])
+        else:
+            unmapped = True
+    if not unmapped:
+        return []
+    return unmapped_words(page.extract_words(return_chars=True, extra_attrs=["fontname"]), page.page_number)
+
+
+def _glyph_repairs(decoded: dict[str, int], maps: dict[str, GlyphMap]) -> list[str]:
+    out = []
+    for font, count in sorted(decoded.items()):
+        glyphs = maps[font]
+        mean = sum(glyphs.confidence.values()) / len(glyphs.confidence) if glyphs.confidence else 0.0
+        label = (f"font_repair({font.split('+', 1)[-1]}: {len(glyphs.chars)} glyphs rebuilt, "
+                 f"{count} characters decoded here, mean confidence {mean:.2f}")
+        if glyphs.unresolved:
+            label += f", {len(glyphs.unresolved)} unresolved"
+        out.append(label + ")")
+    return out
+
+
+def _read(page: PlumberPage, repairs: list[str], raw_quality: float | None) -> tuple[Page, list[Table]]:
+    method = METHOD_FONT_REPAIR if any(r.startswith("font_repair") for r in repairs) else METHOD_TEXT
+    tables = [t for found in page.find_tables(TABLE_SETTINGS) if (t := _table(found, page.page_number, method)) is not None]
+    return _page(page, method, repairs, raw_quality), tables
 
 
 def open_error(exc: Exception) -> str:
@@ -69,7 +150,7 @@ def open_error(exc: Exception) -> str:
     return f"not a readable PDF ({type(cause).__name__}: {cause})"
 
 
-def _page(page: PlumberPage) -> Page:
+def _page(page: PlumberPage, method: str, repairs: list[str], raw_quality: float | None) -> Page:
     """A page's text with the measurements that tell whether it can be trusted."""
     text = nfc(page.extract_text() or "")
     area = float(page.width * page.height) or 1.0
@@ -77,27 +158,31 @@ def _page(page: PlumberPage) -> Page:
     text_area = sum((w["x1"] - w["x0"]) * (w["bottom"] - w["top"]) for w in words)
     image_area = sum(abs((im["x1"] - im["x0"]) * (im["bottom"] - im["top"])) for im in page.images)
     coverage = min(text_area / area, 1.0)
-    quality = syllable_score(_CID.sub(" ", text))
-    issues = page_issues(text, coverage, min(image_area / area, 1.0), quality, {c.get("fontname", "") for c in page.chars})
+    quality = _score(text)
+    issues = page_issues(text, coverage, min(image_area / area, 1.0), quality)
     return Page(
         number=page.page_number,
         text=text,
-        method=METHOD_TEXT,
+        method=method,
         width=float(page.width),
         height=float(page.height),
         quality=quality,
         text_coverage=round(coverage, 4),
         issues=issues,
+        repairs=repairs,
+        quality_raw=raw_quality if repairs else quality,
     )
 
 
-def page_issues(text: str, coverage: float, image_coverage: float, quality: float | None, fonts: set[str]) -> list[str]:
-    """What is wrong with a page's text layer, in words a person can act on.
+def page_issues(text: str, coverage: float, image_coverage: float, quality: float | None) -> list[str]:
+    """What is still wrong with a page's text layer after repair, in words a person can act on.
 
-    >>> page_issues("", 0.0, 0.95, None, set())
+    What was wrong and got mended is in the page's `repairs` instead.
+
+    >>> page_issues("", 0.0, 0.95, None)
     ['scan: no usable text layer (needs OCR)']
-    >>> page_issues("C¶i c¸ch", 0.1, 0.0, 0.3, {"ABCDEF+.VnTime"})
-    ['legacy font encoding (.VnTime)', 'low Vietnamese text quality (0.30)']
+    >>> page_issues("C¶i c¸ch (cid:12)", 0.1, 0.0, 0.3)
+    ['unmapped glyphs: 1 (cid:N) characters', 'low Vietnamese text quality (0.30)']
     """
     issues = []
     if coverage < SCAN_TEXT_COVERAGE and image_coverage >= SCAN_IMAGE_COVERAGE:
@@ -107,9 +192,9 @@ def page_issues(text: str, coverage: float, image_coverage: float, quality: floa
     cids = len(_CID.findall(text))
     if cids:
         issues.append(f"unmapped glyphs: {cids} (cid:N) characters")
-    legacy = sorted({f.split("+")[-1] for f in fonts if LEGACY_FONT.search(f.split("+")[-1])})
-    if legacy:
-        issues.append(f"legacy font encoding ({', '.join(legacy)})")
+    unreadable = text.count(UNREADABLE)
+    if unreadable:
+        issues.append(f"unreadable glyphs: {unreadable} characters OCR could not settle (shown as U+FFFD)")
     if quality is not None and quality < LOW_QUALITY:
         issues.append(f"low Vietnamese text quality ({quality:.2f})")
     return issues
@@ -128,7 +213,16 @@ def _index(lines: list[float], v: float) -> int:
     return min(range(len(lines)), key=lambda i: abs(lines[i] - v))
 
 
-def _table(found: PlumberTable, page_number: int, table_id: int) -> Table | None:
+def _confidence(chars: list[dict], box: tuple[float, float, float, float]) -> float:
+    """Lowest confidence of the repaired chars inside a cell's box (1.0 when none were repaired)."""
+    x0, top, x1, bottom = box
+    return min(
+        (c["confidence"] for c in chars if "confidence" in c and x0 <= c["x0"] < x1 and top <= c["top"] < bottom),
+        default=1.0,
+    )
+
+
+def _table(found: PlumberTable, page_number: int, method: str) -> Table | None:
     """A pdfplumber table as grid cells, spans measured from each cell's box."""
     boxes = found.cells
     if not boxes:
@@ -136,6 +230,7 @@ def _table(found: PlumberTable, page_number: int, table_id: int) -> Table | None
     xs = _boundaries([b[0] for b in boxes] + [b[2] for b in boxes])
     ys = _boundaries([b[1] for b in boxes] + [b[3] for b in boxes])
     texts = found.extract()
+    repaired = [c for c in found.page.chars if "confidence" in c]
     cells = []
     for r, row in enumerate(found.rows):
         for c, box in enumerate(row.cells):
@@ -151,17 +246,18 @@ def _table(found: PlumberTable, page_number: int, table_id: int) -> Table | None
                     rowspan=max(_index(ys, box[3]) - top, 1),
                     colspan=max(_index(xs, box[2]) - col, 1),
                     page=page_number,
+                    confidence=_confidence(repaired, box) if repaired else 1.0,
                 )
             )
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
     if n_rows < 1 or n_cols < 2:
         return None
     return Table(
-        table_id=table_id,
+        table_id=0,
         page=page_number,
         n_rows=n_rows,
         n_cols=n_cols,
         cells=cells,
-        method=METHOD_TEXT,
+        method=method,
         bbox=tuple(float(v) for v in found.bbox),
     )

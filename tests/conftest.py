@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures import broken_fonts
 from tests.fixtures.build import build_all
 
 REPO = Path(__file__).resolve().parents[1]
@@ -15,6 +16,12 @@ SHARED = REPO.parent / "shared"
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every generated fixture document, built once per test session."""
     return build_all(tmp_path_factory.mktemp("fixtures"))
+
+
+@pytest.fixture(scope="session")
+def broken_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """PDFs whose body font lost part or all of its ToUnicode map, with their clean twins."""
+    return broken_fonts.build_all(tmp_path_factory.mktemp("broken_fonts"))
 
 
 @pytest.fixture(scope="session")

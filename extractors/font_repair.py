@@ -1,0 +1,370 @@
+"""Rebuild the map of glyphs a PDF font left without Unicode, by OCR of a few words.
+
+A font whose ToUnicode map is missing or partial makes pdfminer emit "(cid:N)" for the
+unmapped glyphs, and the text loses a third of its letters.  Full-page OCR would read
+it again but is slow and drops diacritics, while the text layer is right wherever it is
+mapped, and a font draws the same letter with the same glyph on every page.  So:
+
+1. collect the words that contain unmapped glyphs, keyed by (font, glyph id);
+2. pick a few occurrences of every glyph, preferring words with few unknowns;
+3. crop those words from the rendered pages, stack them into one image per core and
+   OCR them (tesseract `vie`);
+4. align each OCR'd word with its known letters, so each unknown glyph gets a vote;
+5. vote a glyph → character map per font (a character the font already maps cannot be
+   an unmapped glyph too, and two glyphs cannot be the same character; the Vietnamese
+   syllable shape settles vowel marks OCR confuses: ê/e, ơ/o, ư/u, â/ă/a, đ/d);
+6. the map (`GlyphMap`, plain data that can be saved and re-applied) then decodes every
+   occurrence on every page, each glyph with its confidence.
+"""
+from __future__ import annotations
+
+import math
+import re
+import statistics
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from PIL import Image
+from rapidfuzz.distance import Levenshtein
+
+from extractors.tesseract import OcrWord, cores, ocr_many
+from normalizers.vietnamese import TONE_MARKS, is_syllable
+
+CID = re.compile(r"^\(cid:(\d+)\)$")
+UNREADABLE = "\ufffd"
+PER_GLYPH = 4  # occurrences of each glyph to OCR in the first round
+MAX_ROUNDS = 3
+RENDER_DPI = 300
+TARGET_HEIGHT = 56  # pixels: words are scaled to this height, which tesseract reads best
+MAX_KNOWN_ERRORS = 0.34  # share of a word's known letters OCR may miss before its votes are dropped
+_PLACEHOLDER = 0xE000  # private-use code points stand for unknown glyphs during alignment
+_QUALITY_GROUPS = ("aăâ", "eê", "oôơ", "uư", "dđ")
+# OCR cannot tell dashes apart, their widths can: hyphen ~1/3 em, en dash 1/2, em dash 1.
+_DASHES = ((0.42, "-"), (0.75, "–"), (math.inf, "—"))
+
+Part = str | int  # a known character, or the id of an unmapped glyph
+
+
+@dataclass(frozen=True)
+class GlyphWord:
+    """A word containing unmapped glyphs: where it is drawn and what is known of it."""
+
+    font: str
+    page: int  # 1-based
+    bbox: tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points
+    parts: tuple[Part, ...]
+    widths: tuple[float, ...] = ()  # each glyph's advance as a share of the font size
+
+    @property
+    def unknown(self) -> set[int]:
+        return {p for p in self.parts if isinstance(p, int)}
+
+
+@dataclass
+class GlyphMap:
+    """One font's rebuilt glyph → character map, with a 0–1 confidence per glyph."""
+
+    font: str
+    chars: dict[int, str] = field(default_factory=dict)
+    confidence: dict[int, float] = field(default_factory=dict)
+    unresolved: set[int] = field(default_factory=set)
+
+    def decode(self, cid: int) -> str | None:
+        """The glyph's character; U+FFFD for a glyph no OCR could settle, so text never holds "(cid:N)"."""
+        return self.chars.get(cid, UNREADABLE if cid in self.unresolved else None)
+
+    def as_dict(self) -> dict:
+        """Plain data (JSON-ready) to save the map and re-apply it without OCR."""
+        return {"font": self.font, "chars": {str(k): v for k, v in sorted(self.chars.items())},
+                "confidence": {str(k): v for k, v in sorted(self.confidence.items())}, "unresolved": sorted(self.unresolved)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> GlyphMap:
+        return cls(font=data["font"], chars={int(k): v for k, v in data["chars"].items()},
+                   confidence={int(k): float(v) for k, v in data["confidence"].items()},
+                   unresolved={int(c) for c in data.get("unresolved", [])})
+
+
+def glyph_id(text: str) -> int | None:
+    """The glyph id of a char pdfminer could not map.
+
+    >>> glyph_id("(cid:42)"), glyph_id("a")
+    (42, None)
+    """
+    found = CID.match(text)
+    return int(found.group(1)) if found else None
+
+
+def unmapped_words(words: Iterable[dict], page_number: int) -> list[GlyphWord]:
+    """Words (pdfplumber's, with their chars) that contain at least one unmapped glyph."""
+    out = []
+    for word in words:
+        chars = word["chars"]
+        parts: list[Part] = []
+        for ch in chars:
+            cid = glyph_id(ch["text"])
+            parts.append(cid if cid is not None else ch["text"])
+        widths = tuple(round((ch["x1"] - ch["x0"]) / (ch.get("size") or 1), 3) for ch in chars)
+        if any(isinstance(p, int) for p in parts):
+            out.append(
+                GlyphWord(
+                    font=chars[0].get("fontname", ""),
+                    page=page_number,
+                    bbox=(word["x0"], word["top"], word["x1"], word["bottom"]),
+                    parts=tuple(parts),
+                    widths=widths,
+                )
+            )
+    return out
+
+
+def select_words(words: list[GlyphWord], per_glyph: int, skip: set[int] | None = None,
+                 need: set[tuple[str, int]] | None = None) -> list[int]:
+    """Indexes of words to OCR so each glyph is seen `per_glyph` times, easiest words first.
+
+    Words with fewer unknown glyphs and more known letters align best with their OCR.
+    """
+    skip = skip or set()
+    order = sorted(
+        (i for i in range(len(words)) if i not in skip),
+        key=lambda i: (len(words[i].unknown) / len(words[i].parts), -len(words[i].parts)),
+    )
+    seen: Counter[tuple[str, int]] = Counter()
+    chosen = []
+    for i in order:
+        keys = {(words[i].font, cid) for cid in words[i].unknown}
+        if need is not None:
+            keys &= need
+        if any(seen[k] < per_glyph for k in keys):
+            chosen.append(i)
+            seen.update(keys)
+    return chosen
+
+
+def _crop(page_image: Image.Image, bbox: tuple[float, float, float, float], scale: float) -> Image.Image:
+    x0, top, x1, bottom = bbox
+    pad = (bottom - top) * 0.25
+    box = (
+        max(int((x0 - pad) * scale), 0),
+        max(int((top - pad) * scale), 0),
+        min(int((x1 + pad) * scale), page_image.width),
+        min(int((bottom + pad) * scale), page_image.height),
+    )
+    crop = page_image.crop(box)
+    factor = TARGET_HEIGHT / max((bottom - top) * scale, 1)
+    return crop.resize((max(int(crop.width * factor), 1), max(int(crop.height * factor), 1)), Image.LANCZOS)
+
+
+def _mosaic(crops: list[Image.Image]) -> tuple[Image.Image, list[tuple[int, int]]]:
+    """Crops stacked one per line on white, and each line's vertical extent."""
+    gap = TARGET_HEIGHT // 2
+    width = max(c.width for c in crops) + 2 * gap
+    height = sum(c.height + gap for c in crops) + gap
+    sheet = Image.new("L", (width, height), 255)
+    spans, y = [], gap
+    for c in crops:
+        sheet.paste(c, (gap, y))
+        spans.append((y, y + c.height))
+        y += c.height + gap
+    return sheet, spans
+
+
+def _lines(words: list[OcrWord], spans: list[tuple[int, int]]) -> list[tuple[str, float]]:
+    """The OCR text and lowest confidence of each mosaic line, by where its words sit."""
+    found: dict[int, list[OcrWord]] = defaultdict(list)
+    for w in words:
+        middle = w.top + w.height / 2
+        for i, (a, b) in enumerate(spans):
+            if a - TARGET_HEIGHT / 4 <= middle <= b + TARGET_HEIGHT / 4:
+                found[i].append(w)
+                break
+    out = []
+    for i in range(len(spans)):
+        ws = sorted(found.get(i, []), key=lambda w: w.left)
+        text = unicodedata.normalize("NFC", " ".join(w.text for w in ws))
+        out.append((text, min((w.confidence for w in ws), default=0.0)))
+    return out
+
+
+def ocr_glyph_words(pdf_path: str | Path, words: list[GlyphWord]) -> list[tuple[str, float]]:
+    """OCR text and confidence of each word, read from the rendered pages in few tesseract runs."""
+    scale = RENDER_DPI / 72
+    crops = []
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        rendered: dict[int, Image.Image] = {}
+        for w in words:
+            if w.page not in rendered:
+                rendered[w.page] = pdf[w.page - 1].render(scale=scale, grayscale=True).to_pil().convert("L")
+            crops.append(_crop(rendered[w.page], w.bbox, scale))
+    finally:
+        pdf.close()
+    n = max(min(cores(), len(crops)), 1)
+    chunks = [crops[i::n] for i in range(n)]
+    sheets = [_mosaic(chunk) for chunk in chunks if chunk]
+    results = ocr_many([sheet for sheet, _ in sheets])
+    out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+    for k, ((_, spans), found) in enumerate(zip(sheets, results)):
+        for j, line in enumerate(_lines(found, spans)):
+            out[k + j * n] = line
+    return out
+
+
+def align_votes(parts: tuple[Part, ...], ocr: str) -> dict[int, str] | None:
+    """What each unknown glyph reads as, by aligning the OCR text with the known letters.
+
+    None when the OCR disagrees with too many known letters to be trusted.
+
+    >>> align_votes(("V", "i", 7, "t"), "Việt")
+    {7: 'ệ'}
+    >>> align_votes(("h", "u", "y", 3, "n"), "huyện")
+    {3: 'ệ'}
+    >>> align_votes((1, 2), "đư")
+    {1: 'đ', 2: 'ư'}
+    >>> align_votes(("a", "b", "c", 4), "xyz") is None
+    True
+    """
+    template = "".join(p if isinstance(p, str) else chr(_PLACEHOLDER + i) for i, p in enumerate(parts))
+    known = sum(isinstance(p, str) for p in parts)
+    unknown_share = 1 - known / len(parts)
+    if unknown_share > 0.5 and len(ocr) != len(template):
+        return None  # too little to anchor on: only a same-length reading aligns unambiguously
+    ops = Levenshtein.editops(template, ocr)
+    placeholder_ops = {op.src_pos for op in ops if op.src_pos < len(template) and ord(template[op.src_pos]) >= _PLACEHOLDER}
+    errors = sum(1 for op in ops if not (op.tag in ("replace", "delete") and op.src_pos in placeholder_ops))
+    if known and errors / known > MAX_KNOWN_ERRORS:
+        return None
+    votes = {}
+    for op in ops:
+        if op.tag == "replace" and op.src_pos in placeholder_ops:
+            votes[parts[op.src_pos]] = ocr[op.dest_pos]
+    return votes
+
+
+def _variants(char: str) -> set[str]:
+    """What OCR may have misread a letter for: its other case and other vowel-quality marks, tone kept.
+
+    >>> sorted(_variants("é"))
+    ['É', 'é', 'Ế', 'ế']
+    """
+    decomposed = unicodedata.normalize("NFD", char)
+    tone = "".join(ch for ch in decomposed if ch in TONE_MARKS)
+    base = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in TONE_MARKS)).lower()
+    group = next((g for g in _QUALITY_GROUPS if base in g), base)
+    marked = {unicodedata.normalize("NFC", unicodedata.normalize("NFD", v) + tone) for v in group}
+    return marked | {v.upper() for v in marked}
+
+
+def _well_formed(word: str) -> bool:
+    """A Vietnamese syllable in lower case, capitalised or all capitals ("NghỊ" is a misread).
+
+    >>> _well_formed("Nghị"), _well_formed("NGHỊ"), _well_formed("NghỊ"), _well_formed("Ngjị")
+    (True, True, False, False)
+    """
+    return is_syllable(word) and (word.islower() or word.isupper() or (word[0].isupper() and word[1:].islower()))
+
+
+def _validity(words: list[GlyphWord], cid: int, char: str, best: dict[int, str]) -> float:
+    """Share of the letter-only words holding this glyph that spell a Vietnamese syllable with it."""
+    spelled = []
+    for w in words:
+        text = "".join(char if p == cid else best.get(p, "?") if isinstance(p, int) else p for p in w.parts)
+        if text.isalpha():
+            spelled.append(_well_formed(text))
+    return sum(spelled) / len(spelled) if spelled else 0.0
+
+
+def _glyph_width(words: list[GlyphWord], cid: int) -> float | None:
+    widths = [w.widths[i] for w in words for i, p in enumerate(w.parts) if p == cid and i < len(w.widths)]
+    return statistics.median(widths) if widths else None
+
+
+def _dash(width: float) -> str:
+    """Hyphen, en dash or em dash by the glyph's width as a share of the font size.
+
+    >>> _dash(0.36), _dash(0.5), _dash(1.0)
+    ('-', '–', '—')
+    """
+    return next(dash for limit, dash in _DASHES if width < limit)
+
+
+def vote_map(font: str, words: list[GlyphWord], votes: list[tuple[GlyphWord, dict[int, str], float]],
+             known: set[str]) -> GlyphMap:
+    """One font's map from all its votes: each glyph one character, no character twice."""
+    tally: dict[int, Counter[str]] = defaultdict(Counter)
+    for _, vote, confidence in votes:
+        for cid, char in vote.items():
+            tally[cid][char] += max(confidence, 0.1)
+    best = {cid: counts.most_common(1)[0][0] for cid, counts in tally.items()}
+    by_glyph: dict[int, list[GlyphWord]] = defaultdict(list)
+    for w in words:
+        for cid in w.unknown:
+            by_glyph[cid].append(w)
+    scored = []
+    for cid, counts in tally.items():
+        total = sum(counts.values())
+        candidates = set().union(*(_variants(c) for c in counts)) - known
+        width = _glyph_width(by_glyph[cid], cid)
+        if best[cid] in {dash for _, dash in _DASHES} and width is not None:
+            candidates = {_dash(width)}
+        for char in candidates:
+            share = counts.get(char, 0.0) / total
+            scored.append((share + 2 * _validity(by_glyph[cid], cid, char, best), share, cid, char))
+    out = GlyphMap(font=font)
+    used: set[str] = set()
+    for score, share, cid, char in sorted(scored, reverse=True):
+        if cid in out.chars or char in used:
+            continue
+        out.chars[cid] = char
+        used.add(char)
+        seen = sum(tally[cid].values())
+        out.confidence[cid] = round(min(1.0, seen / 2) * (share if share else 0.5 * min(score / 3, 1.0)), 3)
+    out.unresolved = {cid for w in words for cid in w.unknown} - set(out.chars)
+    return out
+
+
+def rebuild_maps(pdf_path: str | Path, words: list[GlyphWord], known: dict[str, set[str]]) -> dict[str, GlyphMap]:
+    """Glyph maps for every font with unmapped glyphs, OCR'ing more words until each is seen."""
+    votes: dict[str, list[tuple[GlyphWord, dict[int, str], float]]] = defaultdict(list)
+    done: set[int] = set()
+    need: set[tuple[str, int]] | None = None
+    for round_ in range(MAX_ROUNDS):
+        chosen = select_words(words, PER_GLYPH * (round_ + 1), skip=done, need=need)
+        if not chosen:
+            break
+        texts = ocr_glyph_words(pdf_path, [words[i] for i in chosen])
+        for i, (text, confidence) in zip(chosen, texts):
+            done.add(i)
+            vote = align_votes(words[i].parts, text) if text else None
+            if vote:
+                votes[words[i].font].append((words[i], vote, confidence))
+        seen = Counter((w.font, cid) for w, vote, _ in (v for vs in votes.values() for v in vs) for cid in vote)
+        need = {(w.font, cid) for w in words for cid in w.unknown if seen[(w.font, cid)] < 2}
+        if not need:
+            break
+    fonts = sorted({w.font for w in words})
+    return {
+        font: vote_map(font, [w for w in words if w.font == font], votes.get(font, []), known.get(font, set()))
+        for font in fonts
+    }
+
+
+def apply_maps(chars: list[dict], maps: dict[str, GlyphMap]) -> dict[str, int]:
+    """Decode unmapped glyphs in place (pdfplumber char dicts); glyphs decoded per font.
+
+    Each decoded char keeps its confidence under "confidence", which table cells inherit.
+    """
+    decoded: Counter[str] = Counter()
+    for ch in chars:
+        cid = glyph_id(ch["text"])
+        glyphs = maps.get(ch.get("fontname", "")) if cid is not None else None
+        char = glyphs.decode(cid) if glyphs and cid is not None else None
+        if glyphs and char is not None and cid is not None:
+            ch["text"] = char
+            ch["confidence"] = glyphs.confidence.get(cid, 0.0)
+            decoded[glyphs.font] += 1
+    return dict(decoded)
