@@ -1,6 +1,7 @@
 """`cchc convert` on a folder mixing good reports and bad input: nothing stops the batch."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -112,3 +113,17 @@ def test_a_worker_that_dies_fails_only_its_file(tmp_path: Path, monkeypatch: pyt
     status = {r.document["source_file"]: (r.document["status"], r.document.get("error")) for r in batch.results}
     assert status["a.pdf"][0] == status["c.pdf"][0] == "ok"
     assert status["b_crash.pdf"][0] == "failed" and "worker process died" in status["b_crash.pdf"][1]
+
+
+def test_tone_style_rewrites_output_text_only_when_asked(tmp_path: Path) -> None:
+    """appendix_001.docx types "ủy" (old style) four times; matching never depends on it."""
+    def words(style: str) -> list[str]:
+        out = tmp_path / style
+        assert main(["convert", str(RAW / "appendix_001.docx"), "--out", str(out), "--tone-style", style]) == EXIT_OK
+        text = pd.read_parquet(out / "text.parquet").text.iloc[0].lower()
+        return re.findall(r"[^\W\d_]+", text)
+
+    assert words("keep").count("ủy") == 4 and words("new").count("uỷ") == 4 and words("new").count("ủy") == 0
+    assert pd.read_parquet(tmp_path / "new" / "text.parquet").repairs.iloc[0] == "place_tones_new"
+    pd.testing.assert_series_equal(pd.read_parquet(tmp_path / "keep" / "indicators.parquet").code,
+                                   pd.read_parquet(tmp_path / "new" / "indicators.parquet").code)

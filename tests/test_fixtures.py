@@ -13,6 +13,7 @@ from docx import Document
 from pdfminer.pdftypes import resolve1
 
 from tests.fixtures import build, seeds
+from tests.fixtures.legacy_docx import build_docx_tcvn3
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"
@@ -286,3 +287,9 @@ def test_data_raw_samples_are_current(built: dict[str, Path], name: str) -> None
     assert sample.is_file()
     assert sample.stat().st_size < 100_000
     assert sample.read_bytes() == built[name].read_bytes()
+
+
+def test_data_raw_repair_samples_are_current(broken_pdfs: dict[str, Path], tmp_path: Path) -> None:
+    """The damaged-font PDF and the TCVN3 Word file in data/raw are what the builders make now."""
+    assert (RAW / "table_glyphloss.pdf").read_bytes() == broken_pdfs["table_glyphloss.pdf"].read_bytes()
+    assert (RAW / "phuluc1_000_tcvn3.docx").read_bytes() == build_docx_tcvn3(tmp_path / "tcvn3.docx").read_bytes()

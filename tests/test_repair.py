@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from pathlib import Path
 
 import ftfy.bad_codecs  # noqa: F401  (registers the sloppy-windows-1252 codec real mojibake comes from)
 import pytest
@@ -11,6 +13,9 @@ from hypothesis import strategies as st
 
 from extractors.model import Cell, Document, Page, Table
 from normalizers.repair import Repaired, apply_plan, place_tones_new, place_tones_old, repair_document, repair_text
+from pipeline.process import process_file
+from tests.fixtures.build import build_docx_phuluc1
+from tests.fixtures.legacy_docx import _build_phuluc1, legacy_runs
 from tests.fixtures.seeds import seed_text
 
 SEEDS = ("000", "001", "002", "003")
@@ -129,3 +134,33 @@ def test_repair_is_idempotent(text: str, breakage: str, tone_style: str) -> None
 def test_repair_is_idempotent_on_any_text(text: str) -> None:
     once = repair_text(text).text
     assert repair_text(once).text == once
+
+
+# --- through the pipeline: a Word file whose every run is mojibake, or NFD ------------
+
+
+def _phuluc1_docx(path: Path, breakage: Callable[[str], str]) -> Path:
+    return _build_phuluc1(path, legacy_runs(lambda text: [(breakage(text), "Times New Roman")] if text else []))
+
+
+@pytest.fixture(scope="module")
+def broken_docx(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("broken_docx")
+    return {
+        "unicode": build_docx_phuluc1(out / "phuluc1_000.docx"),
+        "mojibake": _phuluc1_docx(out / "mojibake.docx", lambda t: _mojibake(t, "sloppy-windows-1252")),
+        "nfd": _phuluc1_docx(out / "nfd.docx", lambda t: unicodedata.normalize("NFD", t)),
+    }
+
+
+@pytest.mark.parametrize(("name", "repair"), [("mojibake", "fix_mojibake"), ("nfd", "compose_marks")])
+def test_broken_docx_reads_as_the_unicode_fixture(broken_docx, name: str, repair: str | None) -> None:
+    want, got = process_file(broken_docx["unicode"]), process_file(broken_docx[name])
+    assert got.ok and got.text[0]["text"] == want.text[0]["text"]
+    assert [(c["text"], c["row"], c["col"]) for c in got.tables] == [(c["text"], c["row"], c["col"]) for c in want.tables]
+    keys = ("code", "label", "value", "value_text")
+    assert [tuple(r[k] for k in keys) for r in got.indicators] == [tuple(r[k] for k in keys) for r in want.indicators]
+    assert got.text[0]["repairs"] == repair and got.document["pages_repaired"] == 1
+    assert want.text[0]["repairs"] is None and want.document["pages_repaired"] == 0
+    if name == "mojibake":
+        assert got.text[0]["quality_raw"] < 0.8 <= got.text[0]["quality"]
