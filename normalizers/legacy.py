@@ -448,8 +448,8 @@ def guess_encoding(text: str) -> str | None:
 
     Any 8-bit text decodes to something, so a decoding must add MIN_GAIN to the share of
     well-formed syllables, over at least MIN_WORDS words as stored (not as decoded: a decoding
-    can join words, "c¶i" is two stored, and turn punctuation into letters, "–" is Ư in VISCII).  VIQR is tried only on text whose
-    letters are all ASCII.
+    can join words, "c¶i" is two stored, and turn punctuation into letters, "–" is Ư in VISCII).
+    VIQR is tried only on text whose letters are all ASCII.
 
     >>> guess_encoding("C¶i c¸ch hµnh chÝnh nhµ n\u00adíc"), guess_encoding("Caûi caùch haønh chính nhaø nöôùc")
     ('tcvn3', 'vni')
@@ -457,13 +457,17 @@ def guess_encoding(text: str) -> str | None:
     (None, None, None)
     """
     text = nfc(text)
+    if _word_count(text) < MIN_WORDS:
+        return None
+    looks_legacy, ascii_only = _looks_legacy(text), _ascii_letters_only(text)
+    candidates = [e for e in _GUESSED if (ascii_only if e == "viqr" else looks_legacy)]
+    if not candidates:
+        return None  # the common case, clean Unicode text: nothing to score
     threshold = max(quality(text) + MIN_GAIN, MIN_SCORE)
     scores: dict[str, float] = {}
-    for encoding in _GUESSED:
-        if not (_ascii_letters_only(text) if encoding == "viqr" else _looks_legacy(text)):
-            continue
+    for encoding in candidates:
         decoded = decode(text, encoding)
-        if decoded != text and _word_count(text) >= MIN_WORDS:
+        if decoded != text:
             scores[encoding] = quality(decoded)
     ranked = sorted((e for e in scores if scores[e] >= threshold), key=scores.__getitem__, reverse=True)
     if len(ranked) > 1 and scores[ranked[0]] == scores[ranked[1]]:

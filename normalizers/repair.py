@@ -118,6 +118,14 @@ class Repaired:
     plan: tuple[str, ...]
 
 
+def _apply(name: str, text: str, plan: list[str]) -> str:
+    """One fix; its name joins the plan (once) when it changed the text."""
+    fixed = FIXES[name](text)
+    if fixed != text and name not in plan:
+        plan.append(name)
+    return fixed
+
+
 def repair_text(text: str, tone_style: ToneStyle = "keep") -> Repaired:
     """Apply every fix the text needs; clean text comes back unchanged with an empty plan.
 
@@ -129,18 +137,14 @@ def repair_text(text: str, tone_style: ToneStyle = "keep") -> Repaired:
     >>> repair_text("Cải cách hoà", tone_style="old")
     Repaired(text='Cải cách hòa', plan=('place_tones_old',))
     """
-    steps = ["fix_mojibake", "compose_marks"]
-    encoding = legacy.guess_encoding(compose_marks(fix_mojibake(text)))
+    plan: list[str] = []
+    for name in ("fix_mojibake", "compose_marks"):
+        text = _apply(name, text, plan)
+    encoding = legacy.guess_encoding(text)
     if encoding:
-        steps.append(f"decode_{encoding}")
+        text = _apply(f"decode_{encoding}", text, plan)
     if tone_style != "keep":
-        steps.append(f"place_tones_{tone_style}")
-    plan = []
-    for name in steps:
-        fixed = FIXES[name](text)
-        if fixed != text:
-            plan.append(name)
-            text = fixed
+        text = _apply(f"place_tones_{tone_style}", text, plan)
     return Repaired(text, tuple(plan))
 
 
@@ -166,11 +170,7 @@ def repair_document(doc: Document, tone_style: ToneStyle = "keep") -> Document:
 
     def fix(text: str, page: int) -> str:
         for name in steps:
-            fixed = FIXES[name](text)
-            if fixed != text:
-                if name not in applied[page]:
-                    applied[page].append(name)
-                text = fixed
+            text = _apply(name, text, applied[page])
         return text
 
     tables = [replace(t, cells=[replace(c, text=fix(c.text, c.page)) for c in t.cells]) for t in doc.tables]
