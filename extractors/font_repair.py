@@ -31,7 +31,7 @@ import pypdfium2 as pdfium
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
-from extractors.tesseract import OcrWord, cores, ocr_many
+from extractors.tesseract import cores, mosaic, mosaic_lines, ocr_many
 from normalizers.vietnamese import TONE_MARKS, is_syllable
 
 CID = re.compile(r"^\(cid:(\d+)\)$")
@@ -159,37 +159,6 @@ def _crop(page_image: Image.Image, bbox: tuple[float, float, float, float], scal
     return crop.resize((max(int(crop.width * factor), 1), max(int(crop.height * factor), 1)), Image.LANCZOS)
 
 
-def _mosaic(crops: list[Image.Image]) -> tuple[Image.Image, list[tuple[int, int]]]:
-    """Crops stacked one per line on white, and each line's vertical extent."""
-    gap = TARGET_HEIGHT // 2
-    width = max(c.width for c in crops) + 2 * gap
-    height = sum(c.height + gap for c in crops) + gap
-    sheet = Image.new("L", (width, height), 255)
-    spans, y = [], gap
-    for c in crops:
-        sheet.paste(c, (gap, y))
-        spans.append((y, y + c.height))
-        y += c.height + gap
-    return sheet, spans
-
-
-def _lines(words: list[OcrWord], spans: list[tuple[int, int]]) -> list[tuple[str, float]]:
-    """The OCR text and lowest confidence of each mosaic line, by where its words sit."""
-    found: dict[int, list[OcrWord]] = defaultdict(list)
-    for w in words:
-        middle = w.top + w.height / 2
-        for i, (a, b) in enumerate(spans):
-            if a - TARGET_HEIGHT / 4 <= middle <= b + TARGET_HEIGHT / 4:
-                found[i].append(w)
-                break
-    out = []
-    for i in range(len(spans)):
-        ws = sorted(found.get(i, []), key=lambda w: w.left)
-        text = unicodedata.normalize("NFC", " ".join(w.text for w in ws))
-        out.append((text, min((w.confidence for w in ws), default=0.0)))
-    return out
-
-
 def ocr_glyph_words(pdf_path: str | Path, words: list[GlyphWord]) -> list[tuple[str, float]]:
     """OCR text and confidence of each word, read from the rendered pages in few tesseract runs."""
     scale = RENDER_DPI / 72
@@ -205,11 +174,11 @@ def ocr_glyph_words(pdf_path: str | Path, words: list[GlyphWord]) -> list[tuple[
         pdf.close()
     n = max(min(cores(), len(crops)), 1)
     chunks = [crops[i::n] for i in range(n)]
-    sheets = [_mosaic(chunk) for chunk in chunks if chunk]
+    sheets = [mosaic(chunk, TARGET_HEIGHT // 2) for chunk in chunks if chunk]
     results = ocr_many([sheet for sheet, _ in sheets])
     out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
     for k, ((_, spans), found) in enumerate(zip(sheets, results)):
-        for j, line in enumerate(_lines(found, spans)):
+        for j, line in enumerate(mosaic_lines(found, spans, TARGET_HEIGHT / 4)):
             out[k + j * n] = line
     return out
 

@@ -24,6 +24,8 @@ from pdfplumber.utils.exceptions import PdfminerException
 from extractors.errors import ExtractionError
 from extractors.font_repair import UNREADABLE, GlyphMap, GlyphWord, apply_maps, glyph_id, rebuild_maps, unmapped_words
 from extractors.legacy_fonts import decode_legacy_chars
+from extractors.ocr import ScanPage, ocr_pdf_pages
+from extractors.page_image import scan_dpi
 from extractors.model import METHOD_FONT_REPAIR, METHOD_TEXT, Cell, Document, Page, Table
 from normalizers.legacy import encoding_for_font
 from normalizers.vietnamese import LOW_QUALITY, nfc, syllable_score
@@ -37,9 +39,10 @@ _EDGE = 1.0  # points: boundaries closer than this are the same grid line
 
 
 def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None) -> Document:
-    """Read every page's text and ruled tables from a PDF's text layer, repaired where broken.
+    """Read every page's text and ruled tables, from the text layer or, for scans, by OCR.
 
-    Pages whose fonts left glyphs unmapped wait until every such page has been seen: the
+    A page is a scan when images cover most of it and text almost none (a scan may carry
+    a text layer holding only its digital-signature box).  Pages whose fonts left glyphs unmapped wait until every such page has been seen: the
     glyph maps are rebuilt once per font from a few OCR'd words (`font_repair`), then
     those pages are read with them.  Maps saved from an earlier run (`Document.glyph_maps`)
     can be passed in to skip the OCR for their fonts.
@@ -53,9 +56,14 @@ def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None)
         glyph_words: list[GlyphWord] = []
         known: dict[str, set[str]] = defaultdict(set)
         deferred: dict[int, float | None] = {}
+        scans: list[ScanPage] = []
         try:
             for plumber_page in pdf.pages:
                 number = plumber_page.page_number
+                if (scan := _scan(plumber_page)) is not None:
+                    scans.append(scan)
+                    plumber_page.close()
+                    continue
                 raw_quality = _raw_quality(plumber_page)
                 repairs = decode_legacy_chars(plumber_page.chars)
                 words = _glyph_words(plumber_page, known)
@@ -76,6 +84,7 @@ def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None)
                     repairs += _glyph_repairs(apply_maps(plumber_page.chars, maps), maps)
                     read[number] = _read(plumber_page, repairs, raw_quality)
                     plumber_page.close()
+            read.update(ocr_pdf_pages(path, scans))
         except ExtractionError:
             raise
         except Exception as exc:
@@ -89,6 +98,19 @@ def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None)
     used = {w.font for w in glyph_words}
     return Document(source_path=str(path), kind="pdf", pages=pages, tables=tables,
                     glyph_maps={font: maps[font].as_dict() for font in sorted(used)})
+
+
+def _scan(page: PlumberPage) -> ScanPage | None:
+    """The page as a scan to OCR, or None when its text layer is the page's real text."""
+    area = float(page.width * page.height) or 1.0
+    images = page.images
+    image_area = sum(abs((im["x1"] - im["x0"]) * (im["bottom"] - im["top"])) for im in images)
+    if image_area / area < SCAN_IMAGE_COVERAGE:
+        return None
+    text_area = sum((c["x1"] - c["x0"]) * (c["bottom"] - c["top"]) for c in page.chars)
+    if text_area / area >= SCAN_TEXT_COVERAGE:
+        return None
+    return ScanPage(page.page_number, scan_dpi(images, float(page.width)), (float(page.width), float(page.height)))
 
 
 def _raw_quality(page: PlumberPage) -> float | None:

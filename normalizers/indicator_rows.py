@@ -28,6 +28,7 @@ _ROLE_KEYS: tuple[tuple[str, int, str], ...] = tuple(
     (role, rank, match_key(phrase)) for role, phrases in ROLE_PHRASES.items() for rank, phrase in enumerate(phrases)
 )
 _COLUMN_NUMBERS = re.compile(r"^\(?\d{1,2}\)?$")
+_OUTLINE = re.compile(r"^\d+(?:[.,:]\d+)*[.,:]?$")
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,22 @@ def column_roles(table: Table) -> tuple[dict[str, int], int] | None:
         return None
     if "unit" in roles and roles["unit"] == roles["value"]:
         roles["value"] = roles["unit"] + 1
+    if "code" not in roles and (col := _numbering_column(grid[header_rows:], roles["label"])) is not None:
+        roles["code"] = col
     return roles, header_rows
+
+
+def _numbering_column(rows: list[list[str]], label_col: int) -> int | None:
+    """The column left of the labels that numbers the rows, when its header was unreadable.
+
+    An OCR'd "STT" can come out as "sTr" or "STĨ"; the column is still the one whose cells
+    are mostly outline numbers (1., 1.1., 1.1.1.).
+    """
+    for col in range(label_col - 1, -1, -1):
+        cells = [row[col].strip() for row in rows if col < len(row) and row[col].strip()]
+        if cells and sum(bool(_OUTLINE.match(t)) for t in cells) >= 0.5 * len(cells):
+            return col
+    return None
 
 
 def _is_column_number_row(row: list[str]) -> bool:

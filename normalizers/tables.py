@@ -9,20 +9,43 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rapidfuzz import fuzz
+
 from extractors.model import Table
 
 X_TOLERANCE = 3.0  # points: a continuation's left and right edges match the original's
+SAME_CELL = 60.0  # rapidfuzz ratio above which two cells of a repeated header are the same text
 
 
 def _row_texts(table: Table) -> list[tuple[str, ...]]:
     return [tuple(" ".join(t.split()) for t in row) for row in table.grid()]
 
 
+def same_row(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two rows say the same, allowing for the few characters OCR reads differently.
+
+    The same cells must be filled, and each filled pair must be close: an OCR'd header
+    repeated on the next page rarely comes out letter for letter the same (bold text on
+    a noisy scan), while two data rows differ in their labels and numbers.
+
+    >>> same_row(("STT", "Chỉ tiêu thống kê", ""), ("sTr", "Chỉ tiêu thốnø kê", ""))
+    True
+    >>> same_row(("1.1.", "Kế hoạch CCHC", "01"), ("1.2.", "Kiểm tra CCHC", "12"))
+    False
+    """
+    if a == b:
+        return any(a)
+    if len(a) != len(b) or [bool(x) for x in a] != [bool(y) for y in b]:
+        return False
+    pairs = [(x.lower(), y.lower()) for x, y in zip(a, b) if x or y]
+    return bool(pairs) and all(fuzz.ratio(x, y) >= SAME_CELL for x, y in pairs)
+
+
 def repeated_header_rows(first: Table, continuation: Table) -> int:
     """How many top rows of `continuation` repeat the top rows of `first`."""
     a, b = _row_texts(first), _row_texts(continuation)
     n = 0
-    while n < min(len(a), len(b)) - 1 and a[n] == b[n] and any(a[n]):
+    while n < min(len(a), len(b)) - 1 and same_row(a[n], b[n]):
         n += 1
     return n
 

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from extractors import extract
 from extractors.errors import ExtractionError
-from extractors.model import Document
+from extractors.model import METHOD_OCR, Document
 from normalizers.codebook import DEFAULT_CODEBOOK, load_codebook
 from normalizers.codes import LabelRow, map_rows
 from normalizers.indicator_rows import RawIndicatorRow, column_roles, indicator_rows
 from normalizers.metadata import document_metadata
 from normalizers.numbers import parse_value
+from normalizers.ocr_fixes import CODE_FIX_CONFIDENCE, NUMBER_FIX_CONFIDENCE, repair_codes, repair_number
 from normalizers.repair import ToneStyle, repair_document
 from normalizers.tables import stitch
 from normalizers.vietnamese import LOW_QUALITY, syllable_score
@@ -96,6 +97,7 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
                 "method": page.method,
                 "quality": quality,
                 "text_coverage": page.text_coverage,
+                "confidence": page.confidence,
                 "issues": "; ".join(issues) or None,
                 "repairs": "; ".join(page.repairs) or None,
                 "quality_raw": page.quality_raw if page.quality_raw is not None else quality,
@@ -110,7 +112,7 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
         kind=doc.kind,
         pages=len(doc.pages),
         pages_ocr=sum(p.method == "ocr" for p in doc.pages),
-        pages_repaired=sum(bool(p.repairs) for p in doc.pages),
+        pages_repaired=sum(bool(p.repairs) and p.method != METHOD_OCR for p in doc.pages),
         status="ok",
         error=None,
         warnings="; ".join(warnings) or None,
@@ -145,8 +147,20 @@ def _cell_records(tables, roles, base: Record) -> list[Record]:
     return out
 
 
+def _mend_codes(rows: list[RawIndicatorRow]) -> list[RawIndicatorRow]:
+    """OCR'd rows with their printed codes read against the row above (see `ocr_fixes`)."""
+    fixed = repair_codes([r.code_printed for r in rows])
+    return [
+        replace(r, code_printed=code, confidence=min(r.confidence, CODE_FIX_CONFIDENCE)) if changed else r
+        for r, (code, changed) in zip(rows, fixed)
+    ]
+
+
 def _indicator_records(tables, roles, base: Record, methods: dict[int, str], codebook_name: str) -> list[Record]:
-    raw: list[RawIndicatorRow] = [r for t, found in zip(tables, roles) for r in indicator_rows(t, found)]
+    raw: list[RawIndicatorRow] = []
+    for t, found in zip(tables, roles):
+        rows = indicator_rows(t, found)
+        raw += _mend_codes(rows) if t.method == METHOD_OCR else rows
     if not raw:
         return []
     codebook = load_codebook(codebook_name)
@@ -154,7 +168,13 @@ def _indicator_records(tables, roles, base: Record, methods: dict[int, str], cod
     out = []
     for r, m in zip(raw, matches):
         ind = codebook.get(m.code) if m.code else None
-        v = parse_value(r.value_text, r.unit, ind.kind if ind else None)
+        method = methods.get(r.page, tables[0].method)
+        value_text, confidence, ocr_flags = r.value_text, r.confidence, ()
+        if method == METHOD_OCR:
+            fix = repair_number(value_text, ind.kind if ind else None)
+            if fix.fixes:
+                value_text, confidence, ocr_flags = fix.text, min(confidence, NUMBER_FIX_CONFIDENCE), fix.fixes
+        v = parse_value(value_text, r.unit, ind.kind if ind else None)
         out.append(
             {
                 **base,
@@ -168,7 +188,7 @@ def _indicator_records(tables, roles, base: Record, methods: dict[int, str], cod
                 "value_label": v.value_label,
                 "numerator": v.numerator,
                 "denominator": v.denominator,
-                "flags": "; ".join(v.flags) or None,
+                "flags": "; ".join(v.flags + tuple(f"ocr_{f}" for f in ocr_flags)) or None,
                 "note": r.note or None,
                 "match_score": m.score,
                 "candidates": "; ".join(f"{c}:{s:g}" for c, s in m.candidates) or None,
@@ -176,8 +196,8 @@ def _indicator_records(tables, roles, base: Record, methods: dict[int, str], cod
                 "page": r.page,
                 "table_id": r.table_id,
                 "row": r.row,
-                "method": methods.get(r.page, tables[0].method),
-                "confidence": r.confidence,
+                "method": method,
+                "confidence": confidence,
             }
         )
     return out

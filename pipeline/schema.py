@@ -80,10 +80,11 @@ SCHEMAS: dict[str, list[Column]] = {
         ("method", pa.string(), "text (PDF text layer), font_repair, docx, ocr"),
         ("quality", pa.float64(), "share of words that are well-formed Vietnamese syllables, after repair"),
         ("quality_raw", pa.float64(), "the same share before any repair"),
-        ("text_coverage", pa.float64(), "share of the page area covered by text (PDF)"),
+        ("text_coverage", pa.float64(), "share of the page area covered by its text layer (PDF; empty for OCR'd scans)"),
+        ("confidence", pa.float64(), "mean 0–1 word confidence of the OCR on an OCR'd page; empty for a text layer"),
         ("issues", pa.string(), "what still looks wrong with the page's text, '; '-separated"),
         ("repairs", pa.string(), "fixes applied, in order, '; '-separated: fix_mojibake, decode_tcvn3(.VnTime), "
-         "font_repair(Font: N glyphs rebuilt …), place_tones_old …"),
+         "font_repair(Font: N glyphs rebuilt …), ocr(tesseract …, dpi, deskew, tables, words), place_tones_old …"),
     ],
 }
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import broken_fonts
+from tests.fixtures import broken_fonts, scans
 from tests.fixtures.build import build_all
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,6 +22,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def broken_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """PDFs whose body font lost part or all of its ToUnicode map, with their clean twins."""
     return broken_fonts.build_all(tmp_path_factory.mktemp("broken_fonts"))
+
+
+@pytest.fixture(scope="session")
+def scanned_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Image-only scans of the born-digital table PDFs (tests.fixtures.scans.SCANS), by name."""
+    return scans.build_all(tmp_path_factory.mktemp("scans"))
 
 
 @pytest.fixture(scope="session")
