@@ -22,7 +22,7 @@ from PIL import Image
 from extractors.model import METHOD_OCR, Cell, Page, Table
 from extractors.page_image import PageImage, despeckle, ink, render, upright_page
 from extractors.ruling import Grid, GridCell, find_grids, line_masks, rules_mask
-from extractors.tesseract import OcrWord, cores, mosaic, mosaic_lines, ocr_words
+from extractors.tesseract import OcrWord, cores, mosaic, mosaic_lines, mosaic_words, ocr_words
 from normalizers.vietnamese import LOW_QUALITY, nfc, syllable_score
 
 PSM_TEXT = 3  # a page of prose: tesseract's layout analysis keeps side-by-side blocks apart
@@ -30,6 +30,8 @@ PSM_TABLE = 6  # a page with ruled tables: one block, because layout analysis dr
 LOW_CONFIDENCE = 0.6  # mean word confidence below which a page is flagged for review
 NUMBER_CHARS = "0123456789.,%/()-"
 NUMBER_HEIGHT = 40  # px: digits are enlarged to this height for the second reading
+MOSAIC_GAP = 30  # px of white between stacked cells: tesseract never joins two of them into one line
+MIN_INK = 12  # px: fewer inked pixels than this in a cell is a speck, not text
 MAX_NUMBER_CHARS = 16  # longer cells are text, or a value written with words, read in the first pass
 _JUNK = re.compile(r"^[|_\-—–~'`\".,:;!/\\\[\](){}<>=+*^°]+$")  # what noise and line remnants read as
 
@@ -77,11 +79,58 @@ def ocr_page(gray: np.ndarray, dpi: float, number: int, size: tuple[float, float
     horizontal, vertical = line_masks(binary, page.dpi)
     grids = find_grids(horizontal, vertical, page.dpi)
     clean = _wipe(despeckle(page.gray), rules_mask(horizontal, vertical, grids, page.dpi))
-    psm = PSM_TABLE if grids else PSM_TEXT
-    words = [w for w in ocr_words(Image.fromarray(clean), psm) if not _junk(w)]
-    tables = [_table(grid, words, number, page) for grid in grids]
+    if not grids:
+        words = [w for w in ocr_words(Image.fromarray(clean), PSM_TEXT) if not _junk(w)]
+        text = "\n".join(" ".join(w.text for w in line) for line in _reading_lines(words))
+        return _page(text, words, number, size, page, PSM_TEXT, 0), []
+    return _table_page(clean, grids, number, size, page)
+
+
+def _table_page(clean: np.ndarray, grids: list[Grid], number: int, size: tuple[float, float],
+                page: PageImage) -> tuple[Page, list[Table]]:
+    """A page with ruled tables, read as a mosaic of its cells and the text between tables.
+
+    Read whole, even with its rules wiped, a table defeats tesseract's layout analysis:
+    automatic layout drops narrow columns of numbers, and one uniform block runs a code
+    centred beside a two-line label into both lines.  Each cell cut out and stacked on
+    its own is read as the short block of text it is, still in one tesseract run.
+    """
+    regions: list[tuple[int, int, int, int]] = []  # bands of text between tables, then cells
+    bounds = [0] + [v for g in grids for v in (g.ys[0], g.ys[-1])] + [clean.shape[0]]
+    bands = [(0, bounds[i], clean.shape[1], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+    regions += bands
+    for grid in grids:
+        regions += [g.box for g in grid.cells]
+    crops = [_ink_crop(clean, box) for box in regions]
+    kept = [i for i, crop in enumerate(crops) if crop is not None]
+    found: list[list[OcrWord]] = [[] for _ in regions]
+    if kept:
+        sheet, spans = mosaic([crops[i] for i in kept], MOSAIC_GAP)
+        words = [w for w in ocr_words(sheet, PSM_TABLE) if not _junk(w)]
+        for i, ws in zip(kept, mosaic_words(words, spans, MOSAIC_GAP / 2)):
+            found[i] = ws
+    band_words = found[: len(bands)]
+    cell_words = iter(found[len(bands):])
+    tables = [_table(grid, [next(cell_words) for _ in grid.cells], number, page) for grid in grids]
     tables = _reread_numbers(tables, grids, clean)
-    return _page(words, number, size, page, psm, len(tables)), [t for t in tables if t is not None]
+    parts = []
+    for i, ws in enumerate(band_words):
+        parts.append(cell_text(ws))
+        if i < len(tables):
+            parts.append("\n".join(" ".join(" ".join(t.split()) for t in row if t) for row in tables[i].grid()))
+    all_words = [w for ws in found for w in ws]
+    page_out = _page("\n".join(p for p in parts if p), all_words, number, size, page, PSM_TABLE, len(tables))
+    return page_out, tables
+
+
+def _ink_crop(clean: np.ndarray, box: tuple[int, int, int, int], pad: int = 3) -> Image.Image | None:
+    """The inked part of a region (inside its rules), or None when it is blank."""
+    x0, y0, x1, y1 = box
+    region = clean[y0 + pad : y1 - pad, x0 + pad : x1 - pad]
+    ys, xs = np.nonzero(region < 128)
+    if len(ys) < MIN_INK:
+        return None
+    return Image.fromarray(region[max(ys.min() - pad, 0) : ys.max() + pad + 1, max(xs.min() - pad, 0) : xs.max() + pad + 1])
 
 
 def _wipe(gray: np.ndarray, rules: np.ndarray) -> np.ndarray:
@@ -124,19 +173,14 @@ def _inside(word: OcrWord, box: tuple[int, int, int, int]) -> bool:
     return box[0] <= cx < box[2] and box[1] <= cy < box[3]
 
 
-def _table(grid: Grid, words: list[OcrWord], number: int, page: PageImage) -> Table | None:
-    inside = [w for w in words if _inside(w, grid.bbox)]
-    cells = [_cell(g, [w for w in inside if _inside(w, g.box)], number) for g in grid.cells]
-    n_rows, n_cols = len(grid.ys) - 1, len(grid.xs) - 1
-    if n_cols < 2:
-        return None
+def _table(grid: Grid, cell_words: list[list[OcrWord]], number: int, page: PageImage) -> Table:
     to_points = 72 / page.dpi
     return Table(
         table_id=0,
         page=number,
-        n_rows=n_rows,
-        n_cols=n_cols,
-        cells=cells,
+        n_rows=len(grid.ys) - 1,
+        n_cols=len(grid.xs) - 1,
+        cells=[_cell(g, ws, number) for g, ws in zip(grid.cells, cell_words)],
         method=METHOD_OCR,
         bbox=tuple(round(v * to_points, 1) for v in grid.bbox),
     )
@@ -157,8 +201,8 @@ def _cell(g: GridCell, words: list[OcrWord], number: int) -> Cell:
 def _numeric(cell: Cell) -> bool:
     """A cell read as a number or a code, or as a short scrap that may be one misread."""
     text = cell.text.strip()
-    if not text or len(text) > MAX_NUMBER_CHARS:
-        return False
+    if not text or len(text) > MAX_NUMBER_CHARS or any(sum(ch.isalpha() for ch in t) >= 2 for t in text.split()):
+        return False  # a word ("9.436 tỷ") must survive: the digits-only reading would drop it
     digits = sum(ch.isdigit() for ch in text)
     return digits >= max(1, len(text.replace(" ", "")) // 2) or (len(text) <= 2 and cell.confidence < 0.9)
 
@@ -178,7 +222,7 @@ def _crop(clean: np.ndarray, box: tuple[int, int, int, int]) -> Image.Image | No
     return Image.fromarray(cv2.resize(region, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC))
 
 
-def _reread_numbers(tables: list[Table | None], grids: list[Grid], clean: np.ndarray) -> list[Table | None]:
+def _reread_numbers(tables: list[Table], grids: list[Grid], clean: np.ndarray) -> list[Table]:
     """Read the number and code cells again, all at once, with tesseract told to expect digits.
 
     On a whole page, a lone ``0`` or ``4`` in a cell has no context to be read by and comes
@@ -187,8 +231,6 @@ def _reread_numbers(tables: list[Table | None], grids: list[Grid], clean: np.nda
     """
     jobs: list[tuple[int, int, Image.Image]] = []
     for t_index, (table, grid) in enumerate(zip(tables, grids)):
-        if table is None:
-            continue
         boxes = {(g.row, g.col): g.box for g in grid.cells}
         for c_index, cell in enumerate(table.cells):
             if _numeric(cell) and (crop := _crop(clean, boxes[(cell.row, cell.col)])) is not None:
@@ -209,8 +251,9 @@ def _numeric_only(text: str) -> bool:
     return all(ch in NUMBER_CHARS or ch.isspace() for ch in text)
 
 
-def _page(words: list[OcrWord], number: int, size: tuple[float, float], page: PageImage, psm: int, n_tables: int) -> Page:
-    text = nfc("\n".join(" ".join(w.text for w in line) for line in _reading_lines(words)))
+def _page(text: str, words: list[OcrWord], number: int, size: tuple[float, float], page: PageImage, psm: int,
+          n_tables: int) -> Page:
+    text = nfc(text)
     quality = syllable_score(text)
     confidence = round(float(np.mean([w.confidence for w in words])), 3) if words else 0.0
     issues = []

@@ -89,8 +89,8 @@ def mosaic(crops: list[Image.Image], gap: int) -> tuple[Image.Image, list[tuple[
     return sheet, spans
 
 
-def mosaic_lines(words: list[OcrWord], spans: list[tuple[int, int]], slack: float) -> list[tuple[str, float]]:
-    """The OCR text and lowest confidence of each mosaic line, by where its words sit."""
+def mosaic_words(words: list[OcrWord], spans: list[tuple[int, int]], slack: float) -> list[list[OcrWord]]:
+    """The words of each crop in a mosaic, by where their middles sit."""
     found: dict[int, list[OcrWord]] = defaultdict(list)
     for w in words:
         middle = w.top + w.height / 2
@@ -98,9 +98,14 @@ def mosaic_lines(words: list[OcrWord], spans: list[tuple[int, int]], slack: floa
             if a - slack <= middle <= b + slack:
                 found[i].append(w)
                 break
+    return [found.get(i, []) for i in range(len(spans))]
+
+
+def mosaic_lines(words: list[OcrWord], spans: list[tuple[int, int]], slack: float) -> list[tuple[str, float]]:
+    """The OCR text and lowest confidence of each one-line crop in a mosaic."""
     out = []
-    for i in range(len(spans)):
-        ws = sorted(found.get(i, []), key=lambda w: w.left)
+    for found in mosaic_words(words, spans, slack):
+        ws = sorted(found, key=lambda w: w.left)
         text = unicodedata.normalize("NFC", " ".join(w.text for w in ws))
         out.append((text, min((w.confidence for w in ws), default=0.0)))
     return out
