@@ -53,11 +53,12 @@ class Grid:
 def line_masks(binary: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
     """Horizontal and vertical ruling ink (255) from an ink-on-black image."""
     length = max(int(MIN_LINE_INCH * dpi), 10)
-    bridge = max(int(0.01 * dpi), 1)  # close the small breaks noise and JPEG leave in thin lines
-    horizontal = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge * 2 + 1, 1)))
-    horizontal = cv2.morphologyEx(horizontal, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length * 3, 1)))
-    vertical = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge * 2 + 1)))
-    vertical = cv2.morphologyEx(vertical, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
+    bridge = max(int(0.01 * dpi), 1)  # then close the small breaks noise and JPEG leave in thin lines
+    # Open first: closing first would weld a word's letters into a run as long as a rule.
+    horizontal = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length * 3, 1)))
+    horizontal = cv2.morphologyEx(horizontal, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge * 2 + 1, 1)))
+    vertical = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
+    vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge * 2 + 1)))
     return horizontal, vertical
 
 
@@ -105,6 +106,7 @@ def _grid(horizontal: np.ndarray, vertical: np.ndarray, region: tuple[int, int, 
     min_len = max(int(MIN_LINE_INCH * dpi), 10)
     ys = [y0 + y for y in _positions((h_part > 0).sum(axis=1), min_len, gap)]
     xs = [x0 + x for x in _positions((v_part > 0).sum(axis=0), min_len, gap)]
+    ys = _real_lines(horizontal, ys, xs, True, tol)  # rows first: a stray y splits rows small enough for letters to fill
     xs = _real_lines(vertical, xs, ys, False, tol)
     ys = _real_lines(horizontal, ys, xs, True, tol)
     if len(xs) < 3 or len(ys) < 2:
