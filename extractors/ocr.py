@@ -1,9 +1,11 @@
 """A scanned page read by OCR into the same Page and Table model as a text layer.
 
-One tesseract pass per page reads every word with its box; ruled tables are found in the
-same image (`ruling`) and each word goes to the cell its centre falls in.  The ruling
-lines are wiped from the image before tesseract sees it: left in, they come back as
-``|``, ``l`` and ``_`` glued to the numbers beside them.
+The page is straightened and despeckled (`page_image`), its ruled tables found in the
+image (`ruling`), and the rules wiped: left in, they come back as ``|``, ``l`` and ``_``
+glued to the numbers beside them.  A page of prose is one tesseract run with its own
+layout analysis; a page with tables is one run over a mosaic of its cells (see
+`_table_page`), then one more over its number cells alone.  Pages run in parallel, one
+single-threaded tesseract per core.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from extractors.tesseract import OcrWord, cores, mosaic, mosaic_lines, mosaic_wo
 from normalizers.vietnamese import LOW_QUALITY, nfc, syllable_score
 
 PSM_TEXT = 3  # a page of prose: tesseract's layout analysis keeps side-by-side blocks apart
-PSM_TABLE = 6  # a page with ruled tables: one block, because layout analysis drops narrow columns of numbers
+PSM_TABLE = 6  # the mosaic of a table page's cells: one uniform block of short lines
 LOW_CONFIDENCE = 0.6  # mean word confidence below which a page is flagged for review
 NUMBER_CHARS = "0123456789.,%/()-"
 NUMBER_HEIGHT = 40  # px: digits are enlarged to this height for the second reading
@@ -168,11 +170,6 @@ def cell_text(words: Iterable[OcrWord]) -> str:
     return "\n".join(" ".join(w.text for w in line) for line in lines_of(words))
 
 
-def _inside(word: OcrWord, box: tuple[int, int, int, int]) -> bool:
-    cx, cy = word.left + word.width / 2, word.top + word.height / 2
-    return box[0] <= cx < box[2] and box[1] <= cy < box[3]
-
-
 def _table(grid: Grid, cell_words: list[list[OcrWord]], number: int, page: PageImage) -> Table:
     to_points = 72 / page.dpi
     return Table(
@@ -203,8 +200,8 @@ def _numeric(cell: Cell) -> bool:
     text = cell.text.strip()
     if not text or len(text) > MAX_NUMBER_CHARS or any(sum(ch.isalpha() for ch in t) >= 2 for t in text.split()):
         return False  # a word ("9.436 tỷ") must survive: the digits-only reading would drop it
-    digits = sum(ch.isdigit() for ch in text)
-    return digits >= max(1, len(text.replace(" ", "")) // 2) or (len(text) <= 2 and cell.confidence < 0.9)
+    digits = sum(ch.isdigit() or ch in NUMBER_CHARS for ch in text)
+    return digits >= max(1, len(text.replace(" ", "")) * 2 // 3) or (len(text) <= 2 and cell.confidence < 0.9)
 
 
 def _crop(clean: np.ndarray, box: tuple[int, int, int, int]) -> Image.Image | None:

@@ -33,6 +33,7 @@ from normalizers.vietnamese import LOW_QUALITY, nfc, syllable_score
 TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 SCAN_TEXT_COVERAGE = 0.02  # below this share of the page in text, with a large image: a scan
 SCAN_IMAGE_COVERAGE = 0.5
+UNUSABLE_SHARE = 0.05  # of a page's letters still unreadable after font repair: OCR the page instead
 _CID = re.compile(r"\(cid:\d+\)")
 _UNKNOWN_LETTER = "\u0294"  # stands for an unmapped glyph when scoring: a word holding one is not well-formed
 _EDGE = 1.0  # points: boundaries closer than this are the same grid line
@@ -84,6 +85,7 @@ def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None)
                     repairs += _glyph_repairs(apply_maps(plumber_page.chars, maps), maps)
                     read[number] = _read(plumber_page, repairs, raw_quality)
                     plumber_page.close()
+            scans += [_as_scan(pdf.pages[n - 1]) for n, (page, _) in read.items() if _unusable(page)]
             read.update(ocr_pdf_pages(path, scans))
         except ExtractionError:
             raise
@@ -110,7 +112,23 @@ def _scan(page: PlumberPage) -> ScanPage | None:
     text_area = sum((c["x1"] - c["x0"]) * (c["bottom"] - c["top"]) for c in page.chars)
     if text_area / area >= SCAN_TEXT_COVERAGE:
         return None
-    return ScanPage(page.page_number, scan_dpi(images, float(page.width)), (float(page.width), float(page.height)))
+    return _as_scan(page)
+
+
+def _as_scan(page: PlumberPage) -> ScanPage:
+    return ScanPage(page.page_number, scan_dpi(page.images, float(page.width)), (float(page.width), float(page.height)))
+
+
+def _unusable(page: Page) -> bool:
+    """A text layer still mostly unreadable after repair: read the page's image instead.
+
+    >>> _unusable(Page(1, "Tr\ufffd\ufffdng h\ufffdp", "font_repair"))
+    True
+    >>> _unusable(Page(1, "Trường hợp khảo sát đã được thực hiện \ufffd", "font_repair"))
+    False
+    """
+    letters = sum(ch.isalpha() or ch == UNREADABLE for ch in page.text)
+    return letters > 0 and (page.text.count(UNREADABLE) + 4 * len(_CID.findall(page.text))) > UNUSABLE_SHARE * letters
 
 
 def _raw_quality(page: PlumberPage) -> float | None:

@@ -16,8 +16,8 @@ CODE_FIX_CONFIDENCE = 0.9  # a code rebuilt from its neighbours: right in tests,
 NUMBER_FIX_CONFIDENCE = 0.8  # a value with a character swapped: the digits OCR read are kept
 
 _CODE = re.compile(r"^\d+(?:\.\d+)*\.?$")
-_CODE_CHARS = str.maketrans({",": ".", ":": ".", ";": ".", "·": ".", "l": "1", "I": "1", "|": "1", "O": "0", "o": "0"})
-_CODEISH = re.compile(r"^[\d.,:;·lIO|o]+$")
+_CODE_CHARS = str.maketrans({",": ".", ":": ".", ";": ".", "·": ".", "l": "1", "I": "1", "|": "1", "O": "0", "o": "0", "ø": "0", "Ø": "0"})
+_CODEISH = re.compile(r"^[\d.,:;·lIO|oøØ]+$")
 # Letters OCR reads in place of digits, only ever applied inside a token that is otherwise a number.
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "ø": "0", "Ø": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1",
                                    "!": "1", "i": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "g": "9"})
@@ -71,6 +71,8 @@ def repair_code(text: str | None, previous: tuple[int, ...] | None) -> tuple[str
     ('3.4.2.', True)
     >>> repair_code("5143 x", (5, 1, 2))
     ('5.1.3.', True)
+    >>> repair_code("ø.4.", (6, 3))
+    ('6.4.', True)
 
     A code that is already well formed is kept, even when it is not the expected one (a
     report may number its rows its own way); words are not codes:

@@ -293,3 +293,9 @@ def test_data_raw_repair_samples_are_current(broken_pdfs: dict[str, Path], tmp_p
     """The damaged-font PDF and the TCVN3 Word file in data/raw are what the builders make now."""
     assert (RAW / "table_glyphloss.pdf").read_bytes() == broken_pdfs["table_glyphloss.pdf"].read_bytes()
     assert (RAW / "phuluc1_000_tcvn3.docx").read_bytes() == build_docx_tcvn3(tmp_path / "tcvn3.docx").read_bytes()
+
+
+def test_data_raw_scan_sample_is_current(scanned_pdfs: dict[str, Path]) -> None:
+    """The scanned sample is the bilevel 200 DPI fixture. Rebuild: python -m tests.fixtures.scans data/raw NAME"""
+    name = "phuluc1_000_200dpi_bilevel_signed.pdf"
+    assert (RAW / name).read_bytes() == scanned_pdfs[name.removesuffix(".pdf")].read_bytes()
