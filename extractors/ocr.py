@@ -23,7 +23,7 @@ from PIL import Image
 
 from extractors.model import METHOD_OCR, Cell, Page, Table
 from extractors.page_image import PageImage, despeckle, ink, render, upright_page
-from extractors.ruling import Grid, GridCell, find_grids, line_masks, rules_mask
+from extractors.ruling import Grid, GridCell, page_rules
 from extractors.tesseract import OcrWord, cores, mosaic, mosaic_lines, mosaic_words, ocr_words
 from normalizers.vietnamese import LOW_QUALITY, nfc, syllable_score
 
@@ -34,6 +34,7 @@ NUMBER_CHARS = "0123456789.,%/()-"
 NUMBER_HEIGHT = 40  # px: digits are enlarged to this height for the second reading
 MOSAIC_GAP = 30  # px of white between stacked cells: tesseract never joins two of them into one line
 MIN_INK = 12  # px: fewer inked pixels than this in a cell is a speck, not text
+SURE = 0.9  # word confidence above which a number's first reading is kept without a second look
 MAX_NUMBER_CHARS = 16  # longer cells are text, or a value written with words, read in the first pass
 _JUNK = re.compile(r"^[|_\-—–~'`\".,:;!/\\\[\](){}<>=+*^°]+$")  # what noise and line remnants read as
 
@@ -77,10 +78,8 @@ def ocr_page(gray: np.ndarray, dpi: float, number: int, size: tuple[float, float
     the same geometry as a text-layer page.
     """
     page = upright_page(gray, dpi)
-    binary = ink(page.gray)
-    horizontal, vertical = line_masks(binary, page.dpi)
-    grids = find_grids(horizontal, vertical, page.dpi)
-    clean = _wipe(despeckle(page.gray), rules_mask(horizontal, vertical, grids, page.dpi))
+    grids, rules = page_rules(ink(page.gray), page.dpi)
+    clean = _wipe(despeckle(page.gray), rules)
     if not grids:
         words = [w for w in ocr_words(Image.fromarray(clean), PSM_TEXT) if not _junk(w)]
         text = "\n".join(" ".join(w.text for w in line) for line in _reading_lines(words))
@@ -204,6 +203,11 @@ def _numeric(cell: Cell) -> bool:
     return digits >= max(1, len(text.replace(" ", "")) * 2 // 3) or (len(text) <= 2 and cell.confidence < 0.9)
 
 
+def _doubtful(cell: Cell) -> bool:
+    """A number or code cell the first reading may have got wrong: low confidence or a stray letter."""
+    return _numeric(cell) and (cell.confidence < SURE or not _numeric_only(cell.text))
+
+
 def _crop(clean: np.ndarray, box: tuple[int, int, int, int]) -> Image.Image | None:
     """A cell's ink, trimmed and scaled to the height tesseract reads digits best at."""
     x0, y0, x1, y1 = box
@@ -220,7 +224,7 @@ def _crop(clean: np.ndarray, box: tuple[int, int, int, int]) -> Image.Image | No
 
 
 def _reread_numbers(tables: list[Table], grids: list[Grid], clean: np.ndarray) -> list[Table]:
-    """Read the number and code cells again, all at once, with tesseract told to expect digits.
+    """Read doubtful number and code cells again, all at once, with tesseract told to expect digits.
 
     On a whole page, a lone ``0`` or ``4`` in a cell has no context to be read by and comes
     out as ``9`` or ``Ạ``; cropped, enlarged and read with only digits and their marks
@@ -230,7 +234,7 @@ def _reread_numbers(tables: list[Table], grids: list[Grid], clean: np.ndarray) -
     for t_index, (table, grid) in enumerate(zip(tables, grids)):
         boxes = {(g.row, g.col): g.box for g in grid.cells}
         for c_index, cell in enumerate(table.cells):
-            if _numeric(cell) and (crop := _crop(clean, boxes[(cell.row, cell.col)])) is not None:
+            if _doubtful(cell) and (crop := _crop(clean, boxes[(cell.row, cell.col)])) is not None:
                 jobs.append((t_index, c_index, crop))
     if not jobs:
         return tables

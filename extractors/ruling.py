@@ -49,6 +49,15 @@ class Grid:
     def bbox(self) -> tuple[int, int, int, int]:
         return self.xs[0], self.ys[0], self.xs[-1], self.ys[-1]
 
+    def scaled(self, factor: float) -> Grid:
+        """The same grid on an image ``factor`` times as large."""
+
+        def up(values: tuple[int, ...]) -> tuple[int, ...]:
+            return tuple(round(v * factor) for v in values)
+
+        cells = tuple(GridCell(c.row, c.col, c.rowspan, c.colspan, up(c.box)) for c in self.cells)
+        return Grid(up(self.xs), up(self.ys), cells)
+
 
 def line_masks(binary: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
     """Horizontal and vertical ruling ink (255) from an ink-on-black image."""
@@ -172,3 +181,23 @@ def find_grids(horizontal: np.ndarray, vertical: np.ndarray, dpi: float) -> list
         if grid is not None:
             grids.append(grid)
     return sorted(grids, key=lambda g: g.ys[0])
+
+
+def page_rules(binary: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
+    """The page's ruled tables and the rule ink to wipe, found at about 100–150 DPI.
+
+    Rules are long and thick enough to survive halving the image, and the morphology
+    costs a quarter as much: 0.13 s of a 300 DPI page's time otherwise went here.
+    """
+    factor = 2 if dpi >= 200 else 1
+    small = binary
+    if factor > 1:
+        small = cv2.resize(binary, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
+        small = np.where(small > 0, 255, 0).astype(np.uint8)
+    horizontal, vertical = line_masks(small, dpi / factor)
+    grids = find_grids(horizontal, vertical, dpi / factor)
+    rules = rules_mask(horizontal, vertical, grids, dpi / factor)
+    if factor == 1:
+        return grids, rules
+    rules = cv2.resize(rules, (binary.shape[1], binary.shape[0]), interpolation=cv2.INTER_NEAREST)
+    return [g.scaled(factor) for g in grids], rules

@@ -73,6 +73,10 @@ def repair_code(text: str | None, previous: tuple[int, ...] | None) -> tuple[str
     ('5.1.3.', True)
     >>> repair_code("ø.4.", (6, 3))
     ('6.4.', True)
+    >>> repair_code("243.", (2, 2))
+    ('2.3.', True)
+    >>> repair_code("2.10.", (2, 9))
+    ('2.10.', False)
 
     A code that is already well formed is kept, even when it is not the expected one (a
     report may number its rows its own way); words are not codes:
@@ -96,8 +100,8 @@ def repair_code(text: str | None, previous: tuple[int, ...] | None) -> tuple[str
     for parts in options:
         if digits == _digits(parts):
             return ".".join(map(str, parts)) + ".", True
-    if well_formed:
-        return text, False
+    if well_formed and max(_parts(token)) < 10:
+        return text, False  # a report's own numbering; a two-digit part that is not expected is a dot read as a digit
     for parts in options:
         if _near(digits, _digits(parts)):
             return ".".join(map(str, parts)) + ".", True

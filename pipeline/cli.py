@@ -44,9 +44,12 @@ def _summary(console: Console, batch: Batch, out: Path, seconds: float) -> None:
     failed = [d for d in docs if d["status"] != "ok"]
     rows = sum(int(d.get("n_indicators") or 0) for d in ok)
     unmapped = sum(int(d.get("n_unmapped") or 0) for d in ok)
+    ocr = sum(int(d.get("pages_ocr") or 0) for d in ok)
+    repaired = sum(int(d.get("pages_repaired") or 0) for d in ok)
     console.print(
         f"[bold]{len(ok)} ok[/], [bold red]{len(failed)} failed or skipped[/] of {len(docs)} files "
-        f"in {seconds:.1f} s — {rows} indicator rows, {unmapped} unmapped; output in {out}"
+        f"in {seconds:.1f} s — {rows} indicator rows, {unmapped} unmapped; "
+        f"{ocr} scanned pages OCR'd, {repaired} pages repaired; output in {out}"
     )
     if failed:
         table = RichTable("file", "status", "reason", title="Not converted", title_justify="left")
