@@ -209,18 +209,12 @@ def _doubtful(cell: Cell) -> bool:
 
 
 def _crop(clean: np.ndarray, box: tuple[int, int, int, int]) -> Image.Image | None:
-    """A cell's ink, trimmed and scaled to the height tesseract reads digits best at."""
-    x0, y0, x1, y1 = box
-    pad = 4
-    region = clean[y0 + pad : y1 - pad, x0 + pad : x1 - pad]
-    ys, xs = np.nonzero(region < 128)
-    if not len(ys):
-        return None
-    region = region[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-    factor = NUMBER_HEIGHT / max(region.shape[0], 1)
-    if region.shape[0] > 2 * NUMBER_HEIGHT:  # several lines: keep the size, tesseract splits them
-        factor = 1.0
-    return Image.fromarray(cv2.resize(region, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC))
+    """A cell's ink (`_ink_crop`) scaled to the height tesseract reads digits best at."""
+    crop = _ink_crop(clean, box)
+    if crop is None or crop.height > 2 * NUMBER_HEIGHT:  # several lines: keep the size, tesseract splits them
+        return crop
+    factor = NUMBER_HEIGHT / crop.height
+    return crop.resize((max(round(crop.width * factor), 1), NUMBER_HEIGHT), Image.Resampling.BICUBIC)
 
 
 def _reread_numbers(tables: list[Table], grids: list[Grid], clean: np.ndarray) -> list[Table]:

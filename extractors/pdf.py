@@ -85,7 +85,8 @@ def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None)
                     repairs += _glyph_repairs(apply_maps(plumber_page.chars, maps), maps)
                     read[number] = _read(plumber_page, repairs, raw_quality)
                     plumber_page.close()
-            scans += [_as_scan(pdf.pages[n - 1]) for n, (page, _) in read.items() if _unusable(page)]
+            unusable = [pdf.pages[n - 1] for n, (page, _) in read.items() if _unusable(page)]
+            scans += [_as_scan(p, p.images) for p in unusable]
             read.update(ocr_pdf_pages(path, scans))
         except ExtractionError:
             raise
@@ -112,11 +113,11 @@ def _scan(page: PlumberPage) -> ScanPage | None:
     text_area = sum((c["x1"] - c["x0"]) * (c["bottom"] - c["top"]) for c in page.chars)
     if text_area / area >= SCAN_TEXT_COVERAGE:
         return None
-    return _as_scan(page)
+    return _as_scan(page, images)
 
 
-def _as_scan(page: PlumberPage) -> ScanPage:
-    return ScanPage(page.page_number, scan_dpi(page.images, float(page.width)), (float(page.width), float(page.height)))
+def _as_scan(page: PlumberPage, images: list[dict]) -> ScanPage:
+    return ScanPage(page.page_number, scan_dpi(images, float(page.width)), (float(page.width), float(page.height)))
 
 
 def _unusable(page: Page) -> bool:

@@ -13,7 +13,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from extractors.model import METHOD_OCR, METHOD_TEXT
-from extractors.page_image import ink, rotate, skew_angle
+from extractors.page_image import ink, render, rotate, skew_angle
 from extractors.pdf import extract_pdf
 from extractors.ruling import find_grids, line_masks
 from pipeline.process import process_file
@@ -73,10 +73,10 @@ def test_born_digital_pages_are_not_ocrd(built: dict[str, Path]) -> None:
     assert {p.method for p in extract_pdf(built["phuluc1_000.pdf"]).pages} == {METHOD_TEXT}
 
 
-def _page_image(pdf: Path, dpi: int, index: int = 0) -> np.ndarray:
+def _page_image(pdf: Path, dpi: int) -> np.ndarray:
     doc = pdfium.PdfDocument(str(pdf))
     try:
-        return np.asarray(doc[index].render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
+        return render(doc, 0, dpi)
     finally:
         doc.close()
 
@@ -98,3 +98,17 @@ def test_grid_from_pixels_matches_the_vector_table(built: dict[str, Path], name:
     assert (len(grid.ys) - 1, len(grid.xs) - 1) == (vector.n_rows, vector.n_cols)
     want = {(c.row, c.col, c.rowspan, c.colspan) for c in vector.cells}
     assert {(g.row, g.col, g.rowspan, g.colspan) for g in grid.cells} == want
+
+
+def test_numbering_column_found_by_content_when_its_header_is_misread() -> None:
+    from extractors.model import Cell, Table
+    from normalizers.indicator_rows import column_roles
+
+    rows = [["sTr", "Chỉ tiêu thống kê", "Số liệu"], ["1.", "Công tác chỉ đạo", ""], ["1.1.", "Kế hoạch CCHC", "01"],
+            ["1,2:", "Kiểm tra CCHC", "12"]]
+    cells = [Cell(r, c, text) for r, row in enumerate(rows) for c, text in enumerate(row)]
+    roles, header_rows = column_roles(Table(0, 1, len(rows), 3, cells, METHOD_OCR))
+    assert roles["code"] == 0 and header_rows == 1
+    prose = [["", "Chỉ tiêu thống kê", "Số liệu"], ["a", "Công tác chỉ đạo", ""], ["b", "Kế hoạch CCHC", "01"]]
+    cells = [Cell(r, c, text) for r, row in enumerate(prose) for c, text in enumerate(row)]
+    assert "code" not in column_roles(Table(0, 1, len(prose), 3, cells, METHOD_OCR))[0]
