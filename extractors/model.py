@@ -40,6 +40,7 @@ class Table:
     method: str
     bbox: tuple[float, float, float, float] | None = None
     page_end: int | None = None
+    header_rows: int | None = None  # known header depth (repeated on each page); None: not yet known
 
     def grid(self) -> list[list[str]]:
         """Text by position; positions covered by a span (not its origin) are empty."""

@@ -7,14 +7,16 @@ continuation repeats are dropped, so row numbers and sections run on unbroken.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from rapidfuzz import fuzz
 
-from extractors.model import Table
+from extractors.model import Cell, Table
 
 X_TOLERANCE = 3.0  # points: a continuation's left and right edges match the original's
 SAME_CELL = 60.0  # rapidfuzz ratio above which two cells of a repeated header are the same text
+_NUMBER = re.compile(r"^[-+]?\d[\d.,]*\s*%?$")
 
 
 def _row_texts(table: Table) -> list[tuple[str, ...]]:
@@ -63,7 +65,66 @@ def continues(previous: Table, table: Table) -> bool:
     return True
 
 
+def _covering(cells: list[Cell], row: int, col: int) -> Cell | None:
+    """The cell whose span covers a grid position (a merged cell sits at its top-left only)."""
+    return next((c for c in cells if c.row <= row < c.row + c.rowspan and c.col <= col < c.col + c.colspan), None)
+
+
+def cut_row(previous: list[str], fragment: list[str]) -> bool:
+    """Whether `fragment`, the first row after a page break, is the rest of `previous`.
+
+    A row too tall for the page ends on the next one as a row without a number, holding
+    only the rest of some cells' text.  An un-numbered row of its own ("Trong đó" sub-rows)
+    differs: it fills a cell the previous row left empty, or has a number where the
+    previous row has one too (numbers are never cut across pages).
+
+    >>> cut_row(["5", "TC 1.5 - Sáng kiến", "Có từ 03 sáng kiến", "Phòng Nội vụ"],
+    ...         ["", "", "phương triển khai tối thiểu 01", ""])
+    True
+    >>> cut_row(["", "Tổng số văn bản điện tử", "Văn bản", "29.325"], ["", "Tổng số văn bản giấy", "Văn bản", "3.688"])
+    False
+    >>> cut_row(["1.1.", "Kế hoạch CCHC", "Kế hoạch", ""], ["", "Số TTHC cấp xã:", "Thủ tục", "155"])
+    False
+    """
+    if not fragment or fragment[0].strip() or not any(t.strip() for t in fragment):
+        return False
+    for before, after in zip(previous, fragment):
+        if after.strip() and not before.strip():
+            return False
+        if _NUMBER.match(before.strip()) and _NUMBER.match(after.strip()):
+            return False
+    return True
+
+
+def _covered_texts(table: Table, row: int) -> list[str]:
+    """A row's text by column, a position covered by a span reading its origin's text."""
+    out = []
+    for col in range(table.n_cols):
+        cell = _covering(table.cells, row, col)
+        out.append(cell.text if cell else "")
+    return out
+
+
+def _join_cut_row(base: Table, fragment: list[Cell]) -> list[Cell]:
+    """Base's cells with a cut row's pieces appended to the cells they continue."""
+    last = base.n_rows - 1
+    extra = {c.col: c for c in fragment if c.text.strip()}
+    out = []
+    for cell in base.cells:
+        if cell.row <= last < cell.row + cell.rowspan:
+            pieces = [extra.pop(col) for col in range(cell.col, cell.col + cell.colspan) if col in extra]
+            for piece in pieces:
+                cell = replace(cell, text=f"{cell.text}\n{piece.text}".strip(), confidence=min(cell.confidence, piece.confidence))
+        out.append(cell)
+    return out
+
+
 def _append(base: Table, piece: Table, skip: int) -> Table:
+    """`piece` below `base`, minus the `skip` header rows it repeats and a cut row rejoined."""
+    grid = piece.grid()
+    if skip < piece.n_rows and cut_row(_covered_texts(base, base.n_rows - 1), grid[skip]):
+        base = replace(base, cells=_join_cut_row(base, [c for c in piece.cells if c.row == skip]))
+        skip += 1
     offset = base.n_rows - skip
     moved = [replace(c, row=c.row + offset) for c in piece.cells if c.row >= skip]
     return replace(
@@ -88,7 +149,10 @@ def stitch(tables: list[Table]) -> list[Table]:
             seen_pages.add(t.page)
     for t in tables:
         if out and id(t) in first_on_page and continues(out[-1], t):
-            out[-1] = _append(out[-1], t, repeated_header_rows(out[-1], t))
+            repeated = repeated_header_rows(out[-1], t)
+            out[-1] = _append(out[-1], t, repeated)
+            if repeated:
+                out[-1].header_rows = max(out[-1].header_rows or 0, repeated)
         else:
             out.append(replace(t, table_id=len(out)))
     return out

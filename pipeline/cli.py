@@ -21,6 +21,7 @@ from pipeline.runner import Batch, discover, run_batch
 from pipeline.writers import write_outputs
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_CANNOT_RUN = 0, 1, 2
+MAX_CHECKS_SHOWN = 10
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,10 +47,14 @@ def _summary(console: Console, batch: Batch, out: Path, seconds: float) -> None:
     unmapped = sum(int(d.get("n_unmapped") or 0) for d in ok)
     ocr = sum(int(d.get("pages_ocr") or 0) for d in ok)
     repaired = sum(int(d.get("pages_repaired") or 0) for d in ok)
+    checks = [c for r in batch.results for c in r.checks]
+    criteria = sum(len(r.criteria) for r in batch.results)
+    units = sum(not d["is_total"] for r in batch.results for d in r.dossiers)
     console.print(
         f"[bold]{len(ok)} ok[/], [bold red]{len(failed)} failed or skipped[/] of {len(docs)} files "
-        f"in {seconds:.1f} s — {rows} indicator rows, {unmapped} unmapped; "
-        f"{ocr} scanned pages OCR'd, {repaired} pages repaired; output in {out}"
+        f"in {seconds:.1f} s — {rows} indicator rows, {unmapped} unmapped; {criteria} PAR criteria, "
+        f"{units} dossier units; {ocr} scanned pages OCR'd, {repaired} pages repaired; "
+        f"[bold]{len(checks)} checks failed[/]; output in {out}"
     )
     if failed:
         table = RichTable("file", "status", "reason", title="Not converted", title_justify="left")
@@ -63,6 +68,13 @@ def _summary(console: Console, batch: Batch, out: Path, seconds: float) -> None:
             warnings = str(d["warnings"]).split("; ")
             shown = "; ".join(warnings[:3]) + (f" (+{len(warnings) - 3} more)" if len(warnings) > 3 else "")
             table.add_row(str(d["source_file"]), shown)
+        console.print(table)
+    if checks:
+        table = RichTable("file", "rule", "what disagrees", title="Checks failed (all in checks.parquet)", title_justify="left")
+        for c in checks[:MAX_CHECKS_SHOWN]:
+            table.add_row(str(c["source_file"]), str(c["rule"]), str(c["message"]))
+        if len(checks) > MAX_CHECKS_SHOWN:
+            table.add_row("…", "", f"{len(checks) - MAX_CHECKS_SHOWN} more")
         console.print(table)
     if batch.ignored:
         console.print(f"{len(batch.ignored)} other files ignored (not .pdf/.docx), e.g. {batch.ignored[0]}")

@@ -15,16 +15,22 @@ from pathlib import Path
 from extractors import extract
 from extractors.errors import ExtractionError
 from extractors.model import METHOD_OCR, Document
+from extractors.model import Table
 from normalizers.codebook import DEFAULT_CODEBOOK, load_codebook
 from normalizers.codes import LabelRow, map_rows
+from normalizers.criteria import PAR_CODEBOOK, criterion_rows
+from normalizers.dossiers import PERCENT_FIELDS, dossier_rows
+from normalizers.headers import column_names, header_depth
 from normalizers.indicator_rows import RawIndicatorRow, column_roles, indicator_rows
 from normalizers.metadata import document_metadata
 from normalizers.numbers import parse_value
 from normalizers.ocr_fixes import CODE_FIX_CONFIDENCE, NUMBER_FIX_CONFIDENCE, repair_codes, repair_number
 from normalizers.repair import ToneStyle, repair_document
+from normalizers.table_kinds import DOSSIER, INDICATOR, PAR_CRITERIA, TableKind, classify
 from normalizers.tables import stitch
 from normalizers.vietnamese import LOW_QUALITY, syllable_score
 from pipeline import __version__
+from pipeline.checks import dossier_checks, indicator_checks
 
 Record = dict[str, object]
 
@@ -37,6 +43,9 @@ class FileResult:
     indicators: list[Record] = field(default_factory=list)
     tables: list[Record] = field(default_factory=list)
     text: list[Record] = field(default_factory=list)
+    criteria: list[Record] = field(default_factory=list)
+    dossiers: list[Record] = field(default_factory=list)
+    checks: list[Record] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -104,9 +113,13 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
             }
         )
         warnings += [f"page {page.number}: {issue}" for issue in issues]
-    roles = [column_roles(t) for t in tables]
     methods = {p.number: p.method for p in doc.pages}
+    layouts = [_layout(t) for t in tables]
+    roles = [layout.roles if layout.kind.kind == INDICATOR else None for layout in layouts]
     indicators = _indicator_records(tables, roles, base, methods, codebook_name)
+    criteria = _criteria_records(tables, layouts, base, methods)
+    dossiers = _dossier_records(tables, layouts, base, methods)
+    checks = indicator_checks(indicators, base, codebook_name) + dossier_checks(dossiers, base)
     meta = document_metadata(doc.pages[0].text if doc.pages else "")
     document.update(
         kind=doc.kind,
@@ -119,24 +132,111 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
         n_tables=len(tables),
         n_indicators=len(indicators),
         n_unmapped=sum(r["code"] is None for r in indicators),
+        n_checks_failed=len(checks),
         **meta,
     )
-    return FileResult(document, indicators, _cell_records(tables, roles, base), text_rows)
+    return FileResult(document, indicators, _cell_records(tables, layouts, base), text_rows, criteria, dossiers, checks)
 
 
-def _cell_records(tables, roles, base: Record) -> list[Record]:
+@dataclass(frozen=True)
+class Layout:
+    """What the table stage learnt about a table: header depth, column names, kind, and
+    the indicator reader's column roles when it recognised the header."""
+
+    depth: int
+    names: list[str]
+    kind: TableKind
+    roles: tuple[dict[str, int], int] | None
+
+
+def _layout(table: Table) -> Layout:
+    found = column_roles(table)
+    depth = max(header_depth(table), found[1] if found else 0)
+    names = column_names(table, depth)
+    return Layout(depth, names, classify(names, table.grid()[depth:], found is not None), found)
+
+
+def _row_confidence(table: Table) -> dict[int, float]:
+    out: dict[int, float] = {}
+    for c in table.cells:
+        out[c.row] = min(out.get(c.row, 1.0), c.confidence)
+    return out
+
+
+def _criteria_records(tables: list[Table], layouts: list[Layout], base: Record, methods: dict[int, str]) -> list[Record]:
+    codebook = load_codebook(PAR_CODEBOOK)
     out = []
-    for t, found in zip(tables, roles):
-        header_rows = found[1] if found else 0
+    for t, layout in zip(tables, layouts):
+        if layout.kind.kind != PAR_CRITERIA:
+            continue
+        confidence = _row_confidence(t)
+        for r in criterion_rows(t, layout.names, layout.depth, codebook):
+            out.append({
+                **base,
+                "code": r.code,
+                "code_type": r.code_type,
+                "code_printed": r.code_printed,
+                "name": r.name,
+                "target": r.target or None,
+                "lead_agency": r.lead_agency or None,
+                "partners": r.partners or None,
+                "deadline": r.deadline or None,
+                "section": r.section or None,
+                "stt": r.stt or None,
+                "match_score": r.match_score,
+                "flags": "; ".join(r.flags) or None,
+                "codebook": codebook.name,
+                "page": r.page,
+                "table_id": t.table_id,
+                "row": r.row,
+                "method": methods.get(r.page, t.method),
+                "confidence": confidence.get(r.row, 1.0),
+            })
+    return out
+
+
+def _count(value: float | None) -> int | None:
+    return int(value) if value is not None and value == int(value) else None
+
+
+def _dossier_records(tables: list[Table], layouts: list[Layout], base: Record, methods: dict[int, str]) -> list[Record]:
+    out = []
+    for t, layout in zip(tables, layouts):
+        if layout.kind.kind != DOSSIER:
+            continue
+        confidence = _row_confidence(t)
+        for r in dossier_rows(t, layout.names, layout.depth):
+            values = {f: (v if f in PERCENT_FIELDS else _count(v)) for f, v in r.values.items()}
+            out.append({
+                **base,
+                "table_id": t.table_id,
+                "row": r.row,
+                "page": r.page,
+                "stt": r.stt or None,
+                "unit": r.unit,
+                "is_total": r.is_total,
+                **values,
+                "flags": "; ".join(r.flags) or None,
+                "method": methods.get(r.page, t.method),
+                "confidence": confidence.get(r.row, 1.0),
+            })
+    return out
+
+
+def _cell_records(tables: list[Table], layouts: list[Layout], base: Record) -> list[Record]:
+    out = []
+    for t, layout in zip(tables, layouts):
         for c in sorted(t.cells, key=lambda c: (c.row, c.col)):
             out.append(
                 {
                     **base,
                     "table_id": t.table_id,
+                    "table_kind": layout.kind.kind,
                     "row": c.row,
                     "col": c.col,
+                    "column_name": layout.names[c.col] if c.col < len(layout.names) else None,
                     "text": c.text,
-                    "is_header": c.row < header_rows,
+                    "is_header": c.row < layout.depth,
                     "rowspan": c.rowspan,
                     "colspan": c.colspan,
                     "page": c.page,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from extractors import SUFFIXES
 from pipeline.process import FileResult, process_file
+from pipeline.writers import TABLES
 
 CRASHED = "the worker process died on this file (out of memory or a crash in a parser)"
 OLD_FORMATS = {".doc": "old binary Word .doc: save it as .docx", ".xls": "Excel file: not a report format"}
@@ -27,12 +28,11 @@ class Batch:
     ignored: list[Path] = field(default_factory=list)
 
     def records(self) -> dict[str, list[dict[str, object]]]:
-        out: dict[str, list[dict[str, object]]] = {"documents": [], "indicators": [], "tables": [], "text": []}
+        out: dict[str, list[dict[str, object]]] = {name: [] for name in TABLES}
         for r in self.results:
             out["documents"].append(r.document)
-            out["indicators"] += r.indicators
-            out["tables"] += r.tables
-            out["text"] += r.text
+            for name in TABLES[1:]:
+                out[name] += getattr(r, name)
         return out
 
 

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from pipeline.schema import SCHEMAS, arrow_schema
 
-TABLES = ("documents", "indicators", "tables", "text")
+TABLES = ("documents", "indicators", "tables", "text", "criteria", "dossiers", "checks")
 
 
 def to_arrow(table: str, records: Iterable[dict[str, object]]) -> pa.Table:
