@@ -313,7 +313,8 @@ class _Walker:
             slots.extend(row_slots)
         cells = [Cell(s.row, s.col, "\n".join(s.parts), s.rowspan, s.colspan, page=1) for s in slots]
         self.tables[table_id] = Table(table_id=table_id, page=1, n_rows=len(rows),
-                                      n_cols=max(grid_cols, width), cells=cells, method=METHOD_DOCX)
+                                      n_cols=max(grid_cols, width), cells=cells, method=METHOD_DOCX,
+                                      header_rows=_repeated_header_rows(rows) or None)
         by_row: list[list[str]] = [[] for _ in rows]
         for c in cells:
             by_row[c.row].append(re.sub(r"[\t\r\n]+", " ", c.text))
@@ -324,6 +325,17 @@ class _Walker:
             return False
         self.deletions += 1
         return True
+
+
+def _repeated_header_rows(rows: list[etree._Element]) -> int:
+    """Rows at the top flagged to repeat on every page (w:tblHeader): Word's own header mark."""
+    count = 0
+    for tr in rows:
+        mark = tr.find(f"{_w('trPr')}/{_w('tblHeader')}")
+        if mark is None or mark.get(_VAL, "true") in ("0", "false"):
+            break
+        count += 1
+    return count
 
 
 def _int_val(pr: etree._Element | None, local: str, default: int) -> int:

@@ -70,28 +70,61 @@ def _covering(cells: list[Cell], row: int, col: int) -> Cell | None:
     return next((c for c in cells if c.row <= row < c.row + c.rowspan and c.col <= col < c.col + c.colspan), None)
 
 
+_CONTINUING_END = tuple("-–,;:(/&+")
+_SENTENCE_END = tuple(".!?")
+_BULLET = re.compile(r"^\s*[-+•]\s", re.M)
+
+
+def continues_text(before: str, after: str) -> bool:
+    """Whether `after` reads as the rest of `before`, a cell's text cut mid-way, rather
+    than a new text: it starts in lower case or with a digit, or `before` stops on a
+    hyphen or comma, or an abbreviation (UBND, CQCM) follows a text with no full stop.
+
+    >>> continues_text("Có từ 03 sáng kiến (mỗi cơ quan, địa", "phương triển khai")
+    True
+    >>> continues_text("Văn phòng HĐND-", "UBND huyện"), continues_text("của tỉnh; 100%", "CQCM cấp huyện")
+    (True, True)
+    >>> continues_text("Kế hoạch CCHC Nhà nước năm 2021", "Kế hoạch ban hành"), continues_text("đủ.", "CQCM cấp")
+    (False, False)
+    """
+    before, after = before.rstrip(), after.lstrip()
+    if not after:
+        return True
+    if _BULLET.match(after):
+        return bool(_BULLET.search(before))  # the next item of a list the cut went through
+    first = after.split()[0]
+    return (
+        after[0].islower()
+        or after[0].isdigit()
+        or before.endswith(_CONTINUING_END)
+        or (len(first) > 1 and first.isupper() and not before.endswith(_SENTENCE_END))
+    )
+
+
 def cut_row(previous: list[str], fragment: list[str]) -> bool:
     """Whether `fragment`, the first row after a page break, is the rest of `previous`.
 
     A row too tall for the page ends on the next one as a row without a number, holding
-    only the rest of some cells' text.  An un-numbered row of its own ("Trong đó" sub-rows)
-    differs: it fills a cell the previous row left empty, or has a number where the
-    previous row has one too (numbers are never cut across pages).
+    only the rest of some cells' text.  A row of its own differs: it fills a cell the
+    previous row left empty, has a number where the previous row has one too (numbers
+    are never cut), or its cells start new texts (an un-numbered row inside a group).
 
     >>> cut_row(["5", "TC 1.5 - Sáng kiến", "Có từ 03 sáng kiến", "Phòng Nội vụ"],
     ...         ["", "", "phương triển khai tối thiểu 01", ""])
     True
     >>> cut_row(["", "Tổng số văn bản điện tử", "Văn bản", "29.325"], ["", "Tổng số văn bản giấy", "Văn bản", "3.688"])
     False
-    >>> cut_row(["1.1.", "Kế hoạch CCHC", "Kế hoạch", ""], ["", "Số TTHC cấp xã:", "Thủ tục", "155"])
+    >>> cut_row(["1", "Kế hoạch CCHC", "Kế hoạch", "Quý I"], ["", "Công bố công khai", "Quyết định", "04/8/2021"])
     False
     """
     if not fragment or fragment[0].strip() or not any(t.strip() for t in fragment):
         return False
     for before, after in zip(previous, fragment):
-        if after.strip() and not before.strip():
+        if not after.strip():
+            continue
+        if not before.strip() or (_NUMBER.match(before.strip()) and _NUMBER.match(after.strip())):
             return False
-        if _NUMBER.match(before.strip()) and _NUMBER.match(after.strip()):
+        if not continues_text(before, after):
             return False
     return True
 
@@ -105,32 +138,63 @@ def _covered_texts(table: Table, row: int) -> list[str]:
     return out
 
 
-def _join_cut_row(base: Table, fragment: list[Cell]) -> list[Cell]:
-    """Base's cells with a cut row's pieces appended to the cells they continue."""
+def _join_text(cell: Cell, piece: Cell) -> Cell:
+    return replace(cell, text=f"{cell.text}\n{piece.text}".strip(), confidence=min(cell.confidence, piece.confidence))
+
+
+def _carry_merges(base: Table, top: list[Cell]) -> tuple[list[Cell], list[Cell]]:
+    """Cells merged down to the page's last row that go on over the break.
+
+    A cell merged over a group of rows (the STT of a task group) that runs past the page
+    end is printed again at the top of the next page, empty or with the rest of its text;
+    it is the same cell, so the base's cell grows by the piece's rows.  Returns the base's
+    cells and the pieces taken into them.
+    """
     last = base.n_rows - 1
+    by_col = {c.col: c for c in top}
+    taken: list[Cell] = []
+    cells = []
+    for cell in base.cells:
+        piece = by_col.get(cell.col)
+        if piece is not None and cell.rowspan > 1 and cell.row + cell.rowspan - 1 == last and piece.colspan == cell.colspan:
+            cell = replace(_join_text(cell, piece) if piece.text.strip() else cell, rowspan=cell.rowspan + piece.rowspan)
+            taken.append(piece)
+        cells.append(cell)
+    return cells, taken
+
+
+def _join_cut_row(cells: list[Cell], last: int, fragment: list[Cell]) -> list[Cell]:
+    """Cells with a cut row's pieces appended to the cells they continue."""
     extra = {c.col: c for c in fragment if c.text.strip()}
     out = []
-    for cell in base.cells:
+    for cell in cells:
         if cell.row <= last < cell.row + cell.rowspan:
-            pieces = [extra.pop(col) for col in range(cell.col, cell.col + cell.colspan) if col in extra]
-            for piece in pieces:
-                cell = replace(cell, text=f"{cell.text}\n{piece.text}".strip(), confidence=min(cell.confidence, piece.confidence))
+            for col in range(cell.col, cell.col + cell.colspan):
+                if col in extra:
+                    cell = _join_text(cell, extra.pop(col))
         out.append(cell)
     return out
 
 
 def _append(base: Table, piece: Table, skip: int) -> Table:
-    """`piece` below `base`, minus the `skip` header rows it repeats and a cut row rejoined."""
-    grid = piece.grid()
-    if skip < piece.n_rows and cut_row(_covered_texts(base, base.n_rows - 1), grid[skip]):
-        base = replace(base, cells=_join_cut_row(base, [c for c in piece.cells if c.row == skip]))
+    """`piece` below `base`, minus the `skip` header rows it repeats, with merged cells
+    carried over the break and a cut row rejoined."""
+    last = base.n_rows - 1
+    top = [c for c in piece.cells if c.row == skip]
+    cells, taken = _carry_merges(base, top)
+    rest = [c for c in piece.cells if all(c is not t for t in taken)]
+    if skip < piece.n_rows and cut_row(_covered_texts(base, last), piece.grid()[skip]):
+        cells = _join_cut_row(cells, last, [c for c in top if all(c is not t for t in taken)])
+        grown = {(t.col, t.colspan) for t in taken}
+        cells = [replace(c, rowspan=c.rowspan - 1) if (c.col, c.colspan) in grown and c.row + c.rowspan - 1 > last
+                 else c for c in cells]
         skip += 1
     offset = base.n_rows - skip
-    moved = [replace(c, row=c.row + offset) for c in piece.cells if c.row >= skip]
+    moved = [replace(c, row=c.row + offset) for c in rest if c.row >= skip]
     return replace(
         base,
         n_rows=base.n_rows + piece.n_rows - skip,
-        cells=base.cells + moved,
+        cells=cells + moved,
         page_end=piece.page,
     )
 

@@ -90,9 +90,10 @@ def indicator_checks(indicators: list[Record], base: Record, codebook: str) -> l
         values = "; ".join(f"{c}={_fmt(float(by_code[c]['value']))}" for c in rule.left + rule.right)
         relation = "=" if rule.equal else "≤"
         message = (f"{' + '.join(rule.left)} = {_fmt(left)} should be {relation} {' + '.join(rule.right)} = {_fmt(right)}"
-                   f" ({rule.why}); printed on page {by_code[rule.right[0]]['page']}")
-        out.append(_failure(base, rule.rule, "error", message, code=rule.right[0], expected=right, found=left,
-                            values=values, where=by_code[rule.left[0]]))
+                   f" ({rule.why})")
+        subject = rule.right[0] if rule.equal else rule.left[0]  # the parent that is off, or the count above its bound
+        out.append(_failure(base, rule.rule, "error", message, code=subject, expected=right, found=left,
+                            values=values, where=by_code[subject]))
     for r in indicators:
         flags = str(r.get("flags") or "")
         label = r.get("code") or r.get("code_printed") or "row"

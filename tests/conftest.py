@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import broken_fonts, scans
+from tests.fixtures import broken_fonts, scans, tables
 from tests.fixtures.build import build_all
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,6 +28,12 @@ def broken_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def scanned_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Image-only scans of the born-digital table PDFs (tests.fixtures.scans.SCANS), by name."""
     return scans.build_all(tmp_path_factory.mktemp("scans"))
+
+
+@pytest.fixture(scope="session")
+def table_docs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Table-stage documents with known truth (tests.fixtures.tables), clean and altered, by name."""
+    return tables.build_all(tmp_path_factory.mktemp("tables"))
 
 
 @pytest.fixture(scope="session")

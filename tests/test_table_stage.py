@@ -57,10 +57,22 @@ def test_an_unnumbered_row_after_the_break_stays_a_row():
 def test_a_cut_row_continues_a_cell_merged_over_rows():
     first = table([HEADER, ["1", "Nhiệm vụ A", "Mục tiêu", "Phòng Tài"], ["", "Nhiệm vụ B", "", ""]], page=1,
                   spans={(1, 3): (2, 1), (1, 2): (2, 1)})
-    second = table([HEADER, ["", "(tiếp)", "", "chính"]], page=2)
+    second = table([HEADER, ["", "của huyện", "", "chính"]], page=2)
     [joined] = stitch([first, second])
     assert joined.n_rows == 3
-    assert joined.grid()[1][3] == "Phòng Tài\nchính" and joined.grid()[2][1] == "Nhiệm vụ B\n(tiếp)"
+    assert joined.grid()[1][3] == "Phòng Tài\nchính" and joined.grid()[2][1] == "Nhiệm vụ B\ncủa huyện"
+    assert {(c.row, c.col): c.rowspan for c in joined.cells}[(1, 3)] == 2
+
+
+def test_a_group_merged_over_rows_runs_on_over_the_page_break():
+    first = table([HEADER, ["1", "Nhiệm vụ A", "Mục tiêu A", "Phòng Nội vụ"], ["", "Nhiệm vụ B", "Mục tiêu B", "Phòng Nội vụ"]],
+                  page=1, spans={(1, 0): (2, 1)})
+    second = table([HEADER, ["", "Công bố công khai", "Quyết định", "Phòng Tài chính"], ["", "Nhiệm vụ D", "Mục tiêu D", "VP"]],
+                   page=2, spans={(1, 0): (2, 1)})
+    [joined] = stitch([first, second])
+    assert joined.n_rows == 5
+    assert [row[1] for row in joined.grid()[1:]] == ["Nhiệm vụ A", "Nhiệm vụ B", "Công bố công khai", "Nhiệm vụ D"]
+    assert {(c.row, c.col): c.rowspan for c in joined.cells}[(1, 0)] == 4
 
 
 DOSSIER_ROWS = [
