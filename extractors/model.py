@@ -40,6 +40,7 @@ class Table:
     method: str
     bbox: tuple[float, float, float, float] | None = None
     page_end: int | None = None
+    rotation: int = 0  # degrees clockwise (as PDF /Rotate counts) the table was turned to read upright
     header_rows: int | None = None  # known header depth (repeated on each page); None: not yet known
 
     def grid(self) -> list[list[str]]:

@@ -1,4 +1,4 @@
-"""Born-digital PDF: the text layer and ruled tables, read with pdfplumber.
+"""Born-digital PDF: the text layer and ruled tables (`extractors.pdf_tables`), read with pdfplumber.
 
 pdfplumber was chosen over camelot lattice for these reports (see benchmarks/): the
 tables are ruled with real vector lines, which pdfplumber reads directly from the PDF,
@@ -18,7 +18,6 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psexceptions import PSEOF
 from pdfplumber.page import Page as PlumberPage
-from pdfplumber.table import Table as PlumberTable
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.errors import ExtractionError
@@ -26,17 +25,18 @@ from extractors.font_repair import UNREADABLE, GlyphMap, GlyphWord, apply_maps, 
 from extractors.legacy_fonts import decode_legacy_chars
 from extractors.ocr import ScanPage, ocr_pdf_pages
 from extractors.page_image import scan_dpi
-from extractors.model import METHOD_FONT_REPAIR, METHOD_TEXT, Cell, Document, Page, Table
+from extractors.model import METHOD_FONT_REPAIR, METHOD_TEXT, Document, Page, Table
+from extractors.pdf_tables import page_tables
 from normalizers.legacy import encoding_for_font
 from normalizers.vietnamese import LOW_QUALITY, nfc, syllable_score
 
+# pdfplumber's stock ruled-table finder: the baseline benchmarks/run.py measures; tables are read by pdf_tables.
 TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 SCAN_TEXT_COVERAGE = 0.02  # below this share of the page in text, with a large image: a scan
 SCAN_IMAGE_COVERAGE = 0.5
 UNUSABLE_SHARE = 0.05  # of a page's letters still unreadable after font repair: OCR the page instead
 _CID = re.compile(r"\(cid:\d+\)")
 _UNKNOWN_LETTER = "\u0294"  # stands for an unmapped glyph when scoring: a word holding one is not well-formed
-_EDGE = 1.0  # points: boundaries closer than this are the same grid line
 
 
 def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None) -> Document:
@@ -175,8 +175,7 @@ def _glyph_repairs(decoded: dict[str, int], maps: dict[str, GlyphMap]) -> list[s
 
 def _read(page: PlumberPage, repairs: list[str], raw_quality: float | None) -> tuple[Page, list[Table]]:
     method = METHOD_FONT_REPAIR if any(r.startswith("font_repair") for r in repairs) else METHOD_TEXT
-    tables = [t for found in page.find_tables(TABLE_SETTINGS) if (t := _table(found, page.page_number, method)) is not None]
-    return _page(page, method, repairs, raw_quality), tables
+    return _page(page, method, repairs, raw_quality), page_tables(page, method)
 
 
 def open_error(exc: Exception) -> str:
@@ -239,66 +238,3 @@ def page_issues(text: str, coverage: float, image_coverage: float, quality: floa
     if quality is not None and quality < LOW_QUALITY:
         issues.append(f"low Vietnamese text quality ({quality:.2f})")
     return issues
-
-
-def _boundaries(values: list[float]) -> list[float]:
-    """Distinct grid lines from cell edges, merging those within _EDGE of each other."""
-    out: list[float] = []
-    for v in sorted(values):
-        if not out or v - out[-1] > _EDGE:
-            out.append(v)
-    return out
-
-
-def _index(lines: list[float], v: float) -> int:
-    return min(range(len(lines)), key=lambda i: abs(lines[i] - v))
-
-
-def _confidence(chars: list[dict], box: tuple[float, float, float, float]) -> float:
-    """Lowest confidence of the repaired chars inside a cell's box (1.0 when none were repaired)."""
-    x0, top, x1, bottom = box
-    return min(
-        (c["confidence"] for c in chars if "confidence" in c and x0 <= c["x0"] < x1 and top <= c["top"] < bottom),
-        default=1.0,
-    )
-
-
-def _table(found: PlumberTable, page_number: int, method: str) -> Table | None:
-    """A pdfplumber table as grid cells, spans measured from each cell's box."""
-    boxes = found.cells
-    if not boxes:
-        return None
-    xs = _boundaries([b[0] for b in boxes] + [b[2] for b in boxes])
-    ys = _boundaries([b[1] for b in boxes] + [b[3] for b in boxes])
-    texts = found.extract()
-    repaired = [c for c in found.page.chars if "confidence" in c]
-    cells = []
-    for r, row in enumerate(found.rows):
-        for c, box in enumerate(row.cells):
-            if box is None:
-                continue
-            col, top = _index(xs, box[0]), _index(ys, box[1])
-            text = texts[r][c] if r < len(texts) and c < len(texts[r]) else ""
-            cells.append(
-                Cell(
-                    row=top,
-                    col=col,
-                    text=nfc(text or "").strip(),
-                    rowspan=max(_index(ys, box[3]) - top, 1),
-                    colspan=max(_index(xs, box[2]) - col, 1),
-                    page=page_number,
-                    confidence=_confidence(repaired, box) if repaired else 1.0,
-                )
-            )
-    n_rows, n_cols = len(ys) - 1, len(xs) - 1
-    if n_rows < 1 or n_cols < 2:
-        return None
-    return Table(
-        table_id=0,
-        page=page_number,
-        n_rows=n_rows,
-        n_cols=n_cols,
-        cells=cells,
-        method=method,
-        bbox=tuple(float(v) for v in found.bbox),
-    )

@@ -242,6 +242,7 @@ def _cell_records(tables: list[Table], layouts: list[Layout], base: Record) -> l
                     "page": c.page,
                     "method": t.method,
                     "confidence": c.confidence,
+                    "rotation": t.rotation,
                 }
             )
     return out

@@ -76,6 +76,8 @@ SCHEMAS: dict[str, list[Column]] = {
         ("page", pa.int32(), "1-based page the cell is on"),
         ("method", pa.string(), "how the text was read: text, font_repair, docx, ocr"),
         ("confidence", pa.float64(), "0–1 confidence in the cell's text: the lowest of its repaired or OCR'd characters"),
+        ("rotation", pa.int32(), "degrees (clockwise) the table was turned to read upright: 0, 90 or 270 for a landscape "
+         "table printed sideways"),
     ],
     "criteria": _PROVENANCE
     + [

@@ -299,3 +299,12 @@ def test_data_raw_scan_sample_is_current(scanned_pdfs: dict[str, Path]) -> None:
     """The scanned sample is the bilevel 200 DPI fixture. Rebuild: python -m tests.fixtures.scans data/raw NAME"""
     name = "phuluc1_000_200dpi_bilevel_signed.pdf"
     assert (RAW / name).read_bytes() == scanned_pdfs[name.removesuffix(".pdf")].read_bytes()
+
+
+@pytest.mark.parametrize("name", ["criteria_003.pdf", "appendices_000.pdf", "dossier_000_bad_total.pdf"])
+def test_data_raw_table_samples_are_current(table_docs: dict[str, Path], name: str) -> None:
+    """The table-stage samples are what tests.fixtures.tables makes now.
+
+    Rebuild: python -m tests.fixtures.tables data/raw criteria_003.pdf appendices_000.pdf dossier_000_bad_total.pdf
+    """
+    assert (RAW / name).read_bytes() == table_docs[name].read_bytes()

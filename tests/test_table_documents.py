@@ -93,6 +93,9 @@ def test_the_dossier_table_gives_twenty_units_and_the_total(results, name):
         assert {f: row[f] for f in DOSSIER_FIELDS.values()} == {DOSSIER_FIELDS[k]: v for k, v in zip(DOSSIER_VALUES, expected.values)}
         assert all(isinstance(row[f], int) for f in DOSSIER_FIELDS.values() if f != "online_rate")
     assert results[name].checks == []  # the total row is the sum of the units, every rate its ratio
+    if name.endswith(".pdf"):  # printed sideways: turned upright, either way
+        [turned] = {c["rotation"] for c in results[name].tables if c["table_kind"] == "dossier"}
+        assert turned == (270 if name == "dossier_000_cw.pdf" else 90)  # degrees clockwise that set it upright
 
 
 @pytest.mark.parametrize("name", CLEAN_TABLE_DOCS)
