@@ -26,7 +26,7 @@ from extractors.legacy_fonts import decode_legacy_chars
 from extractors.ocr import ScanPage, ocr_pdf_pages
 from extractors.page_image import scan_dpi
 from extractors.model import METHOD_FONT_REPAIR, METHOD_TEXT, Document, Page, Table
-from extractors.pdf_tables import page_tables
+from extractors.pdf_tables import page_tables, page_text
 from normalizers.legacy import encoding_for_font
 from normalizers.vietnamese import LOW_QUALITY, nfc, syllable_score
 
@@ -192,7 +192,7 @@ def open_error(exc: Exception) -> str:
 
 def _page(page: PlumberPage, method: str, repairs: list[str], raw_quality: float | None) -> Page:
     """A page's text with the measurements that tell whether it can be trusted."""
-    text = nfc(page.extract_text() or "")
+    text = nfc(page_text(page))
     area = float(page.width * page.height) or 1.0
     words = page.extract_words()
     text_area = sum((w["x1"] - w["x0"]) * (w["bottom"] - w["top"]) for w in words)

@@ -201,6 +201,21 @@ def _turn_chars(chars: list[dict], turns: list[int], turn: int, width: float, he
     return out, [(own - turn) % 360 for own in turns]
 
 
+def page_text(page: PlumberPage) -> str:
+    """The page's text in reading order, turned upright when most of it is printed sideways.
+
+    A page holding a landscape table printed sideways would otherwise read one letter
+    column at a time ("T\nổ\nn\ng").
+    """
+    chars = page.chars
+    turns = [char_turn(c.get("matrix")) for c in chars]
+    turn = text_turn(t for c, t in zip(chars, turns) if not c["text"].isspace())
+    if not turn:
+        return page.extract_text() or ""
+    turned, _ = _turn_chars(chars, turns, turn, float(page.width), float(page.height))
+    return extract_text(sorted(turned, key=lambda c: (round(c["top"]), c["x0"]))) or ""
+
+
 # --- cells and their text -----------------------------------------------------------
 
 

@@ -96,6 +96,8 @@ def test_the_dossier_table_gives_twenty_units_and_the_total(results, name):
     if name.endswith(".pdf"):  # printed sideways: turned upright, either way
         [turned] = {c["rotation"] for c in results[name].tables if c["table_kind"] == "dossier"}
         assert turned == (270 if name == "dossier_000_cw.pdf" else 90)  # degrees clockwise that set it upright
+        page = results[name].text[-1]  # the page's text is read turned upright too
+        assert page["text"].startswith("BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT HỒ SƠ") and page["quality"] > 0.95
 
 
 @pytest.mark.parametrize("name", CLEAN_TABLE_DOCS)
