@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from extractors.model import Table
 from normalizers.codebook import Codebook
 from normalizers.headers import is_column_number_row
-from normalizers.vietnamese import match_key
+from normalizers.vietnamese import has_phrase, match_key
 
 PAR_CODEBOOK = "par-index-2021"
 SAME_NAME = 70.0  # rapidfuzz token-set ratio above which a printed name is the codebook's criterion
@@ -84,7 +84,7 @@ def column_roles(names: list[str]) -> dict[str, int]:
         for role, phrases in ROLE_PHRASES.items():
             if role in roles:
                 continue
-            if any(key == match_key(p) or f" {match_key(p)} " in f" {key} " for p in phrases):
+            if any(has_phrase(key, p) for p in phrases):
                 roles[role] = col
                 break
     return roles

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from extractors.model import Table
 from normalizers.headers import PATH_SEPARATOR, is_column_number_row
 from normalizers.numbers import parse_number
-from normalizers.vietnamese import match_key
+from normalizers.vietnamese import has_phrase, match_key
 
 # Field → (phrases the column's header path must all contain, phrases any of which its last
 # header cell must contain); the first rule a column satisfies names it.
@@ -37,7 +37,7 @@ FIELD_RULES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
 FIELDS = tuple(dict.fromkeys(f for f, _, _ in FIELD_RULES))
 PERCENT_FIELDS = ("online_rate",)
 _STT = ("stt", "tt", "st t", "số tt")
-_UNIT = ("cơ quan", "đơn vị", "tên đơn vị", "địa phương", "đơn vị hành chính")
+UNIT_PHRASES = ("cơ quan", "đơn vị", "tên đơn vị", "địa phương", "đơn vị hành chính")
 _TOTAL_WORDS = ("tổng", "tổng cộng", "cộng", "tổng số", "toàn huyện", "toàn tỉnh")
 
 
@@ -55,10 +55,6 @@ class DossierRow:
     texts: dict[str, str] = field(default_factory=dict)  # printed cell per field, for messages
 
 
-def _contains(key: str, phrase: str) -> bool:
-    return f" {match_key(phrase)} " in f" {key} "
-
-
 def column_field(name: str) -> str | None:
     """The field a dossier column holds, from its header path.
 
@@ -74,7 +70,7 @@ def column_field(name: str) -> str | None:
         return None
     path, leaf = " ".join(parts), parts[-1]
     for fname, within, leaves in FIELD_RULES:
-        if all(_contains(path, w) for w in within) and any(_contains(leaf, w) for w in leaves):
+        if all(has_phrase(path, w) for w in within) and any(has_phrase(leaf, w) for w in leaves):
             return fname
     return None
 
@@ -82,7 +78,7 @@ def column_field(name: str) -> str | None:
 def _role_column(names: list[str], phrases: tuple[str, ...]) -> int | None:
     for col, name in enumerate(names):
         key = match_key(name.split(PATH_SEPARATOR)[0])
-        if any(key == match_key(p) or _contains(key, p) for p in phrases):
+        if any(key == match_key(p) or has_phrase(key, p) for p in phrases):
             return col
     return None
 
@@ -113,7 +109,7 @@ def _typed(fname: str, text: str) -> tuple[float | None, list[str]]:
 def dossier_rows(table: Table, names: list[str], depth: int) -> list[DossierRow]:
     """One row per unit and the total row, in table order."""
     fields = column_fields(names)
-    unit_col = _role_column(names, _UNIT)
+    unit_col = _role_column(names, UNIT_PHRASES)
     stt_col = _role_column(names, _STT)
     if unit_col is None or not fields:
         return []

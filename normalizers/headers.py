@@ -14,6 +14,7 @@ import re
 from extractors.model import Table
 
 PATH_SEPARATOR = " / "
+NUMBER = re.compile(r"^[-+]?\d[\d.,]*\s*%?$")  # a count, an amount or a percentage as printed
 _DATA_CELL = re.compile(
     r"^(?:[-+]?\d[\d.,]*\s*%?"  # a number
     r"|[IVXLC]{1,6}\.?"  # a section numeral

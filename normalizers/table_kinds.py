@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from normalizers.vietnamese import match_key
+from normalizers.dossiers import UNIT_PHRASES
+from normalizers.headers import NUMBER
+from normalizers.vietnamese import has_phrase, match_key
 
 INDICATOR, PAR_CRITERIA, PLAN_EXECUTION, DOSSIER, OTHER = "indicator", "par_criteria", "plan_execution", "dossier", "other"
 KINDS = (INDICATOR, PAR_CRITERIA, PLAN_EXECUTION, DOSSIER, OTHER)
@@ -19,9 +21,7 @@ KINDS = (INDICATOR, PAR_CRITERIA, PLAN_EXECUTION, DOSSIER, OTHER)
 CRITERION = re.compile(r"^\s*(TCTP|TC)\s*(\d+(?:\.\d+)+)")
 MIN_CRITERIA = 3  # TC/TCTP codes that make a criteria table (one could be quoted in another table)
 MIN_NUMERIC_COLUMNS = 4  # a dossier table counts dossiers in many columns
-_NUMBER = re.compile(r"^[-+]?\d[\d.,]*\s*%?$")
 _DOSSIER_WORDS = ("hồ sơ",)
-_UNIT_WORDS = ("cơ quan", "đơn vị", "tên đơn vị", "địa phương", "xã")
 _PLAN_WORDS = ("nhiệm vụ", "kế hoạch", "sản phẩm", "thời gian", "kết quả thực hiện", "tiến độ")
 
 
@@ -33,16 +33,12 @@ class TableKind:
     reason: str
 
 
-def _has(key: str, phrase: str) -> bool:
-    return f" {match_key(phrase)} " in f" {key} "
-
-
 def _numeric_columns(body: list[list[str]]) -> int:
     """Columns whose filled cells are mostly numbers."""
     count = 0
     for col in range(max((len(r) for r in body), default=0)):
         cells = [r[col].strip() for r in body if col < len(r) and r[col].strip()]
-        if len(cells) >= 2 and sum(bool(_NUMBER.match(t)) for t in cells) >= 0.8 * len(cells):
+        if len(cells) >= 2 and sum(bool(NUMBER.match(t)) for t in cells) >= 0.8 * len(cells):
             count += 1
     return count
 
@@ -65,9 +61,9 @@ def classify(names: list[str], body: list[list[str]], is_indicator: bool) -> Tab
         return TableKind(INDICATOR, "indicator header (label and value columns)")
     key = match_key(" ".join(names))
     numeric = _numeric_columns(body)
-    if numeric >= MIN_NUMERIC_COLUMNS and any(_has(key, w) for w in _DOSSIER_WORDS) and any(_has(key, w) for w in _UNIT_WORDS):
+    if numeric >= MIN_NUMERIC_COLUMNS and any(has_phrase(key, w) for w in _DOSSIER_WORDS) and any(has_phrase(key, w) for w in UNIT_PHRASES):
         return TableKind(DOSSIER, f"dossier header, {numeric} numeric columns")
-    plan = [w for w in _PLAN_WORDS if _has(key, w)]
+    plan = [w for w in _PLAN_WORDS if has_phrase(key, w)]
     if len(plan) >= 2:
         return TableKind(PLAN_EXECUTION, "plan header: " + ", ".join(plan))
     return TableKind(OTHER, "no known header")

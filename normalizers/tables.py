@@ -13,10 +13,10 @@ from dataclasses import replace
 from rapidfuzz import fuzz
 
 from extractors.model import Cell, Table
+from normalizers.headers import NUMBER
 
 X_TOLERANCE = 3.0  # points: a continuation's left and right edges match the original's
 SAME_CELL = 60.0  # rapidfuzz ratio above which two cells of a repeated header are the same text
-_NUMBER = re.compile(r"^[-+]?\d[\d.,]*\s*%?$")
 
 
 def _row_texts(table: Table) -> list[tuple[str, ...]]:
@@ -122,7 +122,7 @@ def cut_row(previous: list[str], fragment: list[str]) -> bool:
     for before, after in zip(previous, fragment):
         if not after.strip():
             continue
-        if not before.strip() or (_NUMBER.match(before.strip()) and _NUMBER.match(after.strip())):
+        if not before.strip() or (NUMBER.match(before.strip()) and NUMBER.match(after.strip())):
             return False
         if not continues_text(before, after):
             return False

@@ -60,6 +60,17 @@ def match_key(text: str) -> str:
     return " ".join(tone_key(w) for w in expanded.split())
 
 
+def has_phrase(key: str, phrase: str) -> bool:
+    """Whether a match key holds a phrase as whole words (header cells are compared this way).
+
+    >>> has_phrase(match_key("Số hồ sơ đang giải quyết / Quá hạn"), "đang giải quyết")
+    True
+    >>> has_phrase(match_key("Thời gian hoàn thành"), "hạn")
+    False
+    """
+    return f" {match_key(phrase)} " in f" {key} "
+
+
 LOW_QUALITY = 0.8  # below this share of well-formed syllables, text is likely mis-encoded
 _ONSETS = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x"
 _NUCLEI = (
