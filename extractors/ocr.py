@@ -1,11 +1,12 @@
 """A scanned page read by OCR into the same Page and Table model as a text layer.
 
-The page is straightened and despeckled (`page_image`), its ruled tables found in the
-image (`ruling`), and the rules wiped: left in, they come back as ``|``, ``l`` and ``_``
-glued to the numbers beside them.  A page of prose is one tesseract run with its own
-layout analysis; a page with tables is one run over a mosaic of its cells (see
-`_table_page`), then one more over its number cells alone.  Pages run in parallel, one
-single-threaded tesseract per core.
+The page is stood upright (a quarter-turn when its lines run up or down the page, as a
+wide table printed sideways does), straightened and despeckled (`page_image`), its ruled
+tables found in the image (`ruling`), and the rules wiped: left in, they come back as
+``|``, ``l`` and ``_`` glued to the numbers beside them.  A page of prose is one
+tesseract run with its own layout analysis; a page with tables is one run over a mosaic
+of its cells (see `_table_page`), then one more over its number cells alone.  Pages run
+in parallel, one single-threaded tesseract per core.
 """
 from __future__ import annotations
 
@@ -75,9 +76,12 @@ def ocr_page(gray: np.ndarray, dpi: float, number: int, size: tuple[float, float
     """OCR one scanned page (greyscale at ``dpi``) into its Page and ruled Tables.
 
     ``size`` is the page's width and height in PDF points, kept so text and tables carry
-    the same geometry as a text-layer page.
+    the same geometry as a text-layer page: a page turned by a quarter is as wide as the
+    paper is high, and its tables' boxes are in that upright frame.
     """
     page = upright_page(gray, dpi)
+    if page.turn % 180:
+        size = (size[1], size[0])
     grids, rules = page_rules(ink(page.gray), page.dpi)
     clean = _wipe(despeckle(page.gray), rules)
     if not grids:
@@ -259,6 +263,8 @@ def _page(text: str, words: list[OcrWord], number: int, size: tuple[float, float
     if quality is not None and quality < LOW_QUALITY:
         issues.append(f"low Vietnamese text quality ({quality:.2f})")
     repair = f"ocr(tesseract psm {psm}, {page.dpi:.0f} dpi"
+    if page.turn:
+        repair += f", rotated {page.turn} deg"
     if page.scale != 1.0:
         repair += f", enlarged {page.scale:.2f}x"
     repair += f", deskewed {page.skew:+.2f} deg, {n_tables} ruled tables, {len(words)} words)"
