@@ -26,7 +26,6 @@ from typing import TypeVar
 import camelot
 import pdfplumber
 
-from extractors.pdf import TABLE_SETTINGS
 from pipeline.process import process_file
 from tests.fixtures.build import build_all
 from tests.fixtures.seeds import SeedTable, appendix_001, phuluc1_000
@@ -39,6 +38,8 @@ TRUTH: dict[str, Callable[[], SeedTable]] = {"phuluc1_000": phuluc1_000, "append
 Record = dict[str, object]
 Grid = list[list[str | None]]  # one extracted table: rows of cell texts
 T = TypeVar("T")
+
+TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}  # pdfplumber alone, as a user would call it
 
 
 # --- timing ----------------------------------------------------------------------

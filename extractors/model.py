@@ -50,6 +50,13 @@ class Table:
             out[c.row][c.col] = c.text
         return out
 
+    def row_confidence(self) -> dict[int, float]:
+        """Lowest cell confidence of each row (rows whose cells were all read cleanly are absent)."""
+        out: dict[int, float] = {}
+        for c in self.cells:
+            out[c.row] = min(out.get(c.row, 1.0), c.confidence)
+        return out
+
     def row_pages(self) -> list[int]:
         """Page on which each row starts (a stitched table spans several)."""
         pages = [self.page] * self.n_rows

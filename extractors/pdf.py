@@ -31,7 +31,6 @@ from normalizers.legacy import encoding_for_font
 from normalizers.vietnamese import LOW_QUALITY, nfc, syllable_score
 
 # pdfplumber's stock ruled-table finder: the baseline benchmarks/run.py measures; tables are read by pdf_tables.
-TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 SCAN_TEXT_COVERAGE = 0.02  # below this share of the page in text, with a large image: a scan
 SCAN_IMAGE_COVERAGE = 0.5
 UNUSABLE_SHARE = 0.05  # of a page's letters still unreadable after font repair: OCR the page instead

@@ -213,7 +213,7 @@ def page_text(page: PlumberPage) -> str:
     if not turn:
         return page.extract_text() or ""
     turned, _ = _turn_chars(chars, turns, turn, float(page.width), float(page.height))
-    return extract_text(sorted(turned, key=lambda c: (round(c["top"]), c["x0"]))) or ""
+    return extract_text(turned) or ""
 
 
 # --- cells and their text -----------------------------------------------------------

@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 from extractors.model import Table
 from normalizers.codebook import Codebook
 from normalizers.headers import is_column_number_row
+from normalizers.table_kinds import CRITERION
 from normalizers.vietnamese import has_phrase, match_key
 
 PAR_CODEBOOK = "par-index-2021"
@@ -133,7 +134,7 @@ def criterion_rows(table: Table, names: list[str], depth: int, codebook: Codeboo
     grid = table.grid()
     pages = table.row_pages()
     if "name" not in roles:
-        found = [c for c in range(table.n_cols) if any(criterion_code(r[c]) and r[c].strip().startswith("TC") for r in grid)]
+        found = [c for c in range(table.n_cols) if any(CRITERION.match(r[c]) for r in grid)]
         if not found:
             return []
         roles["name"] = found[0]

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from extractors.model import Table
+from normalizers.headers import is_column_number_row
 from normalizers.vietnamese import match_key
 
 MAX_HEADER_ROWS = 4
@@ -27,7 +28,6 @@ ROLE_PHRASES: dict[str, tuple[str, ...]] = {
 _ROLE_KEYS: tuple[tuple[str, int, str], ...] = tuple(
     (role, rank, match_key(phrase)) for role, phrases in ROLE_PHRASES.items() for rank, phrase in enumerate(phrases)
 )
-_COLUMN_NUMBERS = re.compile(r"^\(?\d{1,2}\)?$")
 _OUTLINE = re.compile(r"^\d+(?:[.,:]\d+)*[.,:]?$")
 
 
@@ -99,12 +99,6 @@ def _numbering_column(rows: list[list[str]], label_col: int) -> int | None:
     return None
 
 
-def _is_column_number_row(row: list[str]) -> bool:
-    """The "1 | 2 | 3 | 4" row many templates print under the header."""
-    cells = [t.strip() for t in row if t.strip()]
-    return len(cells) >= 3 and all(_COLUMN_NUMBERS.match(t) for t in cells)
-
-
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -121,13 +115,11 @@ def indicator_rows(table: Table, found: tuple[dict[str, int], int] | None) -> li
     roles, header_rows = found
     grid = table.grid()
     pages = table.row_pages()
-    confidence: dict[int, float] = {}
-    for c in table.cells:
-        confidence[c.row] = min(confidence.get(c.row, 1.0), c.confidence)
+    confidence = table.row_confidence()
     out = []
     for r in range(header_rows, table.n_rows):
         row = grid[r]
-        if _is_column_number_row(row):
+        if is_column_number_row(row):
             continue
         label, value = _one_line(_cell(row, roles, "label")), _cell(row, roles, "value").strip()
         if not label and not value:

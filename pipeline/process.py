@@ -156,20 +156,13 @@ def _layout(table: Table) -> Layout:
     return Layout(depth, names, classify(names, table.grid()[depth:], found is not None), found)
 
 
-def _row_confidence(table: Table) -> dict[int, float]:
-    out: dict[int, float] = {}
-    for c in table.cells:
-        out[c.row] = min(out.get(c.row, 1.0), c.confidence)
-    return out
-
-
 def _criteria_records(tables: list[Table], layouts: list[Layout], base: Record, methods: dict[int, str]) -> list[Record]:
     codebook = load_codebook(PAR_CODEBOOK)
     out = []
     for t, layout in zip(tables, layouts):
         if layout.kind.kind != PAR_CRITERIA:
             continue
-        confidence = _row_confidence(t)
+        confidence = t.row_confidence()
         for r in criterion_rows(t, layout.names, layout.depth, codebook):
             out.append({
                 **base,
@@ -204,7 +197,7 @@ def _dossier_records(tables: list[Table], layouts: list[Layout], base: Record, m
     for t, layout in zip(tables, layouts):
         if layout.kind.kind != DOSSIER:
             continue
-        confidence = _row_confidence(t)
+        confidence = t.row_confidence()
         for r in dossier_rows(t, layout.names, layout.depth):
             values = {f: (v if f in PERCENT_FIELDS else _count(v)) for f, v in r.values.items()}
             out.append({
