@@ -13,6 +13,10 @@ from extractors.errors import ExtractionError
 from extractors.model import Document
 
 SUFFIXES = {".pdf": "pdf", ".docx": "docx"}
+# A PDF with more pages is refused before any page is read: a report runs to tens of pages,
+# thousands mean a wrong file or a hostile one.  Defined here, not in `extractors.pdf`
+# (which re-exports it), so `import extractors` stays free of the PDF stack.
+MAX_PAGES = 1000
 _OLE = b"\xd0\xcf\x11\xe0"
 
 
@@ -33,14 +37,17 @@ def sniff_kind(path: Path) -> str:
     raise ExtractionError(f"not a PDF or DOCX file (starts with {head[:8]!r})")
 
 
-def extract(path: str | Path) -> Document:
-    """Read any supported file into the Document model."""
+def extract(path: str | Path, *, max_pages: int = MAX_PAGES) -> Document:
+    """Read any supported file into the Document model; a PDF over `max_pages` pages is refused.
+
+    DOCX has no pages to count, so `max_pages` applies to PDFs only.
+    """
     path = Path(path)
     kind = sniff_kind(path)
     if kind == "pdf":
         from extractors.pdf import extract_pdf
 
-        return extract_pdf(path)
+        return extract_pdf(path, max_pages=max_pages)
     from extractors.docx import extract_docx_decoded
 
     return extract_docx_decoded(path)

@@ -14,12 +14,14 @@ from collections import defaultdict
 from pathlib import Path
 
 import pdfplumber
+import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psexceptions import PSEOF
 from pdfplumber.page import Page as PlumberPage
 from pdfplumber.utils.exceptions import PdfminerException
 
+from extractors import MAX_PAGES
 from extractors.errors import ExtractionError
 from extractors.font_repair import UNREADABLE, GlyphMap, GlyphWord, apply_maps, glyph_id, rebuild_maps, unmapped_words
 from extractors.legacy_fonts import decode_legacy_chars
@@ -38,15 +40,20 @@ _CID = re.compile(r"\(cid:\d+\)")
 _UNKNOWN_LETTER = "\u0294"  # stands for an unmapped glyph when scoring: a word holding one is not well-formed
 
 
-def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None) -> Document:
+def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None, *,
+                max_pages: int = MAX_PAGES) -> Document:
     """Read every page's text and ruled tables, from the text layer or, for scans, by OCR.
 
     A page is a scan when images cover most of it and text almost none (a scan may carry
     a text layer holding only its digital-signature box).  Pages whose fonts left glyphs unmapped wait until every such page has been seen: the
     glyph maps are rebuilt once per font from a few OCR'd words (`font_repair`), then
     those pages are read with them.  Maps saved from an earlier run (`Document.glyph_maps`)
-    can be passed in to skip the OCR for their fonts.
+    can be passed in to skip the OCR for their fonts.  A file of more than `max_pages`
+    pages is refused before pdfplumber opens it: even closing a pdfplumber PDF lists every page.
     """
+    count = page_count(path)
+    if count is not None and count > max_pages:
+        raise ExtractionError(f"PDF has {count} pages, more than the limit of {max_pages} (--max-pages)")
     try:
         pdf = pdfplumber.open(path)
     except Exception as exc:  # pdfminer raises many types for damaged files, wrapped by pdfplumber
@@ -100,6 +107,23 @@ def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None)
     used = {w.font for w in glyph_words}
     return Document(source_path=str(path), kind="pdf", pages=pages, tables=tables,
                     glyph_maps={font: maps[font].as_dict() for font in sorted(used)})
+
+
+def page_count(path: str | Path) -> int | None:
+    """The page tree's size without parsing a page; None when pdfium cannot open the file
+    (pdfplumber then says what is wrong with it).
+
+    pdfium reads /Count, or walks the tree when it is missing, in C: 2 ms on a 5000-page
+    file, where pdfminer takes 70 ms to parse the root's /Kids and 0.5 s to list the pages.
+    """
+    try:
+        doc = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError:
+        return None
+    try:
+        return len(doc)
+    finally:
+        doc.close()
 
 
 def _scan(page: PlumberPage) -> ScanPage | None:

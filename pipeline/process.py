@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from extractors import extract
+from extractors import MAX_PAGES, extract
 from extractors.errors import ExtractionError
 from extractors.model import METHOD_OCR, Document
 from extractors.model import Table
@@ -33,6 +33,7 @@ from pipeline import __version__
 from pipeline.checks import dossier_checks, indicator_checks
 
 Record = dict[str, object]
+OUT_OF_MEMORY = "ran out of memory (limit set by --memory-limit)"
 
 
 @dataclass
@@ -64,7 +65,26 @@ def _base(path: Path, doc_id: str) -> Record:
     return {"doc_id": doc_id, "source_file": path.name}
 
 
-def process_file(path: str | Path, codebook_name: str = DEFAULT_CODEBOOK, tone_style: ToneStyle = "keep") -> FileResult:
+def unconverted(path: Path, status: str, reason: str) -> FileResult:
+    """The documents row of a file that gave no result (skipped, or its worker died)."""
+    return FileResult({**_base(path, sha256_file(path) if path.is_file() else ""), "source_path": str(path),
+                       "kind": path.suffix.lower().lstrip("."), "status": status, "error": reason,
+                       "pipeline_version": __version__})
+
+
+def _out_of_memory(exc: BaseException | None) -> bool:
+    """Whether a MemoryError lies under `exc`: the PDF extractor (and pdfplumber under it)
+    wraps whatever a page raised, which would otherwise report the worker's memory limit
+    as damage in the file."""
+    while exc is not None:
+        if isinstance(exc, MemoryError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def process_file(path: str | Path, codebook_name: str = DEFAULT_CODEBOOK, tone_style: ToneStyle = "keep",
+                 max_pages: int = MAX_PAGES) -> FileResult:
     """Extract, repair, map and flatten one file; failures come back as a failed result."""
     path = Path(path)
     started = time.perf_counter()
@@ -78,10 +98,12 @@ def process_file(path: str | Path, codebook_name: str = DEFAULT_CODEBOOK, tone_s
         "processed_at": datetime.now(timezone.utc).replace(microsecond=0),
     }
     try:
-        doc = repair_document(extract(path), tone_style)
+        doc = repair_document(extract(path, max_pages=max_pages), tone_style)
         result = _records(doc, document, codebook_name)
     except ExtractionError as exc:
-        result = FileResult({**document, "error": str(exc)})
+        result = FileResult({**document, "error": OUT_OF_MEMORY if _out_of_memory(exc) else str(exc)})
+    except MemoryError:
+        result = FileResult({**document, "error": OUT_OF_MEMORY})
     except Exception as exc:  # a bug or an input no check foresaw: report it, keep the batch going
         result = FileResult({**document, "error": f"internal error ({type(exc).__name__}: {exc})"})
     result.document["seconds"] = round(time.perf_counter() - started, 3)
