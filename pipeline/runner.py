@@ -1,22 +1,21 @@
 """Run a batch: find the files, process them on every core, gather the records.
 
-The per-file work is `process_file`, a pure function, so any executor can run it; here a
-process pool sized to the machine's cores (PDF parsing is CPU-bound Python).
+The per-file work is `process_file`, a pure function run by `guard.run_guarded` in a
+limited child process, so one hostile file fails alone; an executor decides where
+those children run (this machine, or a Dask cluster).
 """
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractors import SUFFIXES
-from pipeline.process import FileResult, process_file
+from pipeline.executors import Executor, LocalExecutor
+from pipeline.guard import DEFAULT_LIMITS, Limits
+from pipeline.process import FileResult, unconverted
 from pipeline.writers import TABLES
 
-CRASHED = "the worker process died on this file (out of memory or a crash in a parser)"
 OLD_FORMATS = {".doc": "old binary Word .doc: save it as .docx", ".xls": "Excel file: not a report format"}
 
 
@@ -47,52 +46,31 @@ def discover(root: Path) -> tuple[list[Path], list[Path]]:
     return files, other
 
 
-def _not_converted(path: Path, status: str, reason: str) -> FileResult:
-    return FileResult({"doc_id": "", "source_file": path.name, "source_path": str(path),
-                       "kind": path.suffix.lower().lstrip("."), "status": status, "error": reason})
-
-
 def run_batch(root: Path, workers: int | None = None, codebook: str | None = None,
-              on_done: Callable[[FileResult], None] | None = None, tone_style: str = "keep") -> Batch:
+              on_done: Callable[[FileResult], None] | None = None, tone_style: str = "keep",
+              limits: Limits = DEFAULT_LIMITS, executor: Executor | None = None, max_pages: int | None = None) -> Batch:
     """Process every report under `root`; `on_done` is called as each file finishes."""
     files, ignored = discover(root)
-    order = {p: i for i, p in enumerate(files)}
-    results: list[FileResult | None] = [None] * len(files)
-    options = {"tone_style": tone_style, **({"codebook_name": codebook} if codebook else {})}
-    for i, r in _run(files, workers or os.cpu_count() or 1, options, order):
-        results[i] = r
+    options = file_options(codebook, tone_style, max_pages)
+    results: dict[Path, FileResult] = {}
+    for path in files:
+        if path.suffix.lower() in OLD_FORMATS:
+            results[path] = unconverted(path, "skipped", OLD_FORMATS[path.suffix.lower()])
+            if on_done:
+                on_done(results[path])
+    todo = [p for p in files if p not in results]
+    for processed in (executor or LocalExecutor(workers)).map(todo, options, limits):
+        results[Path(processed.path)] = processed.result
         if on_done:
-            on_done(r)
-    return Batch([r for r in results if r is not None], ignored)
+            on_done(processed.result)
+    return Batch([results[p] for p in files], ignored)
 
 
-def _pool(files: list[Path], workers: int, kwargs: dict[str, str]) -> Iterator[tuple[Path, FileResult]]:
-    """Run files in one pool; stop at the first dead worker, leaving the rest unreported."""
-    with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
-        futures = {pool.submit(process_file, p, **kwargs): p for p in files}
-        try:
-            for fut in as_completed(futures):
-                yield futures[fut], fut.result()
-        except BrokenProcessPool:
-            return
-
-
-def _run(files: list[Path], workers: int, kwargs: dict[str, str], order: dict[Path, int]) -> Iterator[tuple[int, FileResult]]:
-    """Results as files finish.  A worker that dies takes its pool down with it, so the
-    files left over are then run one per pool: only the file that kills its own worker
-    is marked failed, and the batch goes on."""
-    todo = []
-    for p in files:
-        if p.suffix.lower() in OLD_FORMATS:
-            yield order[p], _not_converted(p, "skipped", OLD_FORMATS[p.suffix.lower()])
-        else:
-            todo.append(p)
-    done: set[Path] = set()
-    if todo:
-        for p, result in _pool(todo, workers, kwargs):
-            done.add(p)
-            yield order[p], result
-    for p in todo:
-        if p not in done:
-            result = next((r for _, r in _pool([p], 1, kwargs)), None)
-            yield order[p], result if result is not None else _not_converted(p, "failed", CRASHED)
+def file_options(codebook: str | None, tone_style: str, max_pages: int | None = None) -> dict[str, object]:
+    """`process_file`'s keyword arguments for a run's settings (defaults left out)."""
+    options: dict[str, object] = {"tone_style": tone_style}
+    if codebook:
+        options["codebook_name"] = codebook
+    if max_pages:
+        options["max_pages"] = max_pages
+    return options

@@ -102,17 +102,18 @@ def _dies_on_crash_pdf(path, **kwargs):
 
 
 def test_a_worker_that_dies_fails_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.guard
     import pipeline.runner
 
     src = tmp_path / "in"
     src.mkdir()
     for name in ("a.pdf", "b_crash.pdf", "c.pdf"):
         shutil.copy(RAW / "phuluc1_000.pdf", src / name)
-    monkeypatch.setattr(pipeline.runner, "process_file", _dies_on_crash_pdf)
+    monkeypatch.setattr(pipeline.guard, "process_file", _dies_on_crash_pdf)
     batch = pipeline.runner.run_batch(src, workers=1)
     status = {r.document["source_file"]: (r.document["status"], r.document.get("error")) for r in batch.results}
     assert status["a.pdf"][0] == status["c.pdf"][0] == "ok"
-    assert status["b_crash.pdf"][0] == "failed" and "worker process died" in status["b_crash.pdf"][1]
+    assert status["b_crash.pdf"][0] == "failed" and "worker process died (exit code 1)" in status["b_crash.pdf"][1]
 
 
 def test_tone_style_rewrites_output_text_only_when_asked(tmp_path: Path) -> None:

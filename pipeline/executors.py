@@ -1,0 +1,72 @@
+"""Where documents run: this machine's cores, or a Dask cluster — the same function either way.
+
+Both executors call `guard.run_guarded` on each file and yield the results as they finish;
+the caller alone writes outputs, so a run's writes are the same whatever ran the work.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Protocol
+
+from pipeline.guard import Limits, Processed, failed, run_guarded
+
+
+class Executor(Protocol):
+    def map(self, paths: Sequence[Path], options: dict[str, object], limits: Limits) -> Iterator[Processed]:
+        """Process every path; yield each result as it finishes."""
+        ...
+
+
+class LocalExecutor:
+    """One forked, limited child per document, `workers` at a time.
+
+    Threads only wait on their child's pipe, so they cost no CPU; the work is in the children.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+
+    def map(self, paths: Sequence[Path], options: dict[str, object], limits: Limits) -> Iterator[Processed]:
+        if not paths:
+            return
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(paths))) as pool:
+            futures = [pool.submit(run_guarded, p, options, limits) for p in paths]
+            for fut in as_completed(futures):
+                yield fut.result()
+
+
+class DaskExecutor:
+    """Documents as tasks on a Dask distributed cluster (`tcp://scheduler:8786`, or a Client).
+
+    Workers must see the input files at the same paths (a shared or synced folder). Each task
+    is `run_guarded`, so a worker forks per document and the time and memory limits hold
+    there too; a worker that dies anyway is retried by Dask and then reported as failed.
+    """
+
+    def __init__(self, scheduler: str | object, connect_timeout: float = 10.0) -> None:
+        from distributed import Client
+
+        self.client = scheduler if isinstance(scheduler, Client) else \
+            Client(scheduler, set_as_default=False, timeout=connect_timeout)
+        self._own = not isinstance(scheduler, Client)
+
+    def map(self, paths: Sequence[Path], options: dict[str, object], limits: Limits) -> Iterator[Processed]:
+        from distributed import as_completed as dask_completed
+
+        with self.client.as_current():
+            futures = {self.client.submit(run_guarded, str(p), options, limits, pure=False): p for p in paths}
+            for fut in dask_completed(futures):
+                try:
+                    yield fut.result()
+                except Exception as exc:  # KilledWorker and the like: the cluster gave up on this file
+                    yield failed(futures[fut], f"the Dask cluster could not process it ({type(exc).__name__}: {exc})",
+                                 0.0, options)
+                finally:
+                    fut.release()
+
+    def close(self) -> None:
+        if self._own:
+            self.client.close()
