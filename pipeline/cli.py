@@ -1,14 +1,19 @@
-"""The `cchc` command.
+"""The `cchc` command: `convert` a folder once, or `ingest` it incrementally.
 
-Exit codes: 0 every file converted; 1 the run finished but some files failed (they are
-listed, with reasons, and recorded in documents.parquet); 2 the run could not start
-(bad arguments, missing input directory).
+Exit codes: 0 every file converted (for ingest: every file this run processed, which may
+be none); 1 the run finished but some files failed (they are listed, with reasons, and
+recorded in documents.parquet and the ledger); 2 the run could not proceed (bad
+arguments, missing input, unreadable ledger, unreachable Dask scheduler); 3 another ingest
+holds the output folder's lock (nothing was done; try again later or pass --wait).
 """
 from __future__ import annotations
 
 import argparse
+import json
+import sqlite3
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.console import Console
@@ -17,25 +22,48 @@ from rich.table import Table as RichTable
 
 from normalizers.repair import TONE_STYLES
 from pipeline import __version__
-from pipeline.runner import Batch, discover, run_batch
+from pipeline.executors import DaskExecutor, Executor, LocalExecutor
+from pipeline.guard import Limits
+from pipeline.ingest import Report, ingest
+from pipeline.lock import Busy
+from pipeline.runner import Batch, discover, file_options, run_batch
 from pipeline.writers import write_outputs
 
-EXIT_OK, EXIT_SOME_FAILED, EXIT_CANNOT_RUN = 0, 1, 2
+EXIT_OK, EXIT_SOME_FAILED, EXIT_CANNOT_RUN, EXIT_BUSY = 0, 1, 2, 3
 MAX_CHECKS_SHOWN = 10
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cchc", description="Vietnamese CCHC reports (PDF, DOCX) to tidy Parquet.")
     parser.add_argument("--version", action="version", version=f"cchc-extract {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("input", type=Path, help="directory (searched recursively) or a single file")
+    common.add_argument("--out", type=Path, required=True, help="output directory")
+    common.add_argument("--workers", type=int, default=None, help="documents processed at once (default: all cores)")
+    common.add_argument("--codebook", default=None, help="codebook name (default: cchc-2021)")
+    common.add_argument("--tone-style", choices=TONE_STYLES, default="keep",
+                        help="tone-mark placement in the output text: keep as typed (default), "
+                             "old 'hòa, thủy' or new 'hoà, thuỷ'")
+    common.add_argument("--time-limit", type=float, default=Limits.seconds, metavar="SECONDS",
+                        help="stop a document after this long and record it as failed (default: %(default)s)")
+    common.add_argument("--memory-limit", type=int, default=Limits.memory_mb, metavar="MB",
+                        help="resident memory a document may use, its OCR processes included (default: %(default)s)")
+    common.add_argument("--max-pages", type=int, default=None,
+                        help="fail PDFs with more pages than this, unread (default: 1000)")
     sub = parser.add_subparsers(dest="command", required=True)
-    convert = sub.add_parser("convert", help="convert every report under a directory")
-    convert.add_argument("input", type=Path, help="directory (searched recursively) or a single file")
-    convert.add_argument("--out", type=Path, required=True, help="output directory for the Parquet files")
-    convert.add_argument("--workers", type=int, default=None, help="parallel processes (default: all cores)")
-    convert.add_argument("--codebook", default=None, help="codebook name (default: cchc-2021)")
-    convert.add_argument("--tone-style", choices=TONE_STYLES, default="keep",
-                         help="tone-mark placement in the output text: keep as typed (default), "
-                              "old 'hòa, thủy' or new 'hoà, thuỷ'")
+    sub.add_parser("convert", parents=[common], help="convert every report under a directory into <out>/*.parquet")
+    ingest_cmd = sub.add_parser(
+        "ingest", parents=[common],
+        help="process only new or changed files into <out>/current/<table>/, keeping a ledger (for scheduled runs)")
+    ingest_cmd.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                            help="run documents on a Dask distributed cluster (workers must see the input paths)")
+    ingest_cmd.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                            help="if another ingest holds the output folder, wait this long for it (default: exit 3 at once)")
+    ingest_cmd.add_argument("--retry-failed", action="store_true", help="process again files that failed before, unchanged")
+    ingest_cmd.add_argument("--rehash", action="store_true",
+                            help="hash every file, even those whose size and modification time match the ledger")
+    ingest_cmd.add_argument("--prune", action="store_true", help="drop the rows of files no longer in the input folder")
+    ingest_cmd.add_argument("--log-json", action="store_true", help="log one JSON object per event on stderr, no progress bar")
     return parser
 
 
@@ -85,6 +113,7 @@ def convert(args: argparse.Namespace, console: Console) -> int:
         console.print(f"[red]input not found:[/] {args.input}")
         return EXIT_CANNOT_RUN
     total = len(discover(args.input)[0])
+    limits = Limits(args.time_limit, args.memory_limit)
     started = time.perf_counter()
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -94,17 +123,112 @@ def convert(args: argparse.Namespace, console: Console) -> int:
         batch = run_batch(
             args.input, args.workers, args.codebook,
             on_done=lambda r: progress.update(task, advance=1, last=f"{r.document['source_file']}: {r.document['status']}"),
-            tone_style=args.tone_style,
+            tone_style=args.tone_style, limits=limits, max_pages=args.max_pages,
         )
     write_outputs(batch.records(), args.out)
     _summary(console, batch, args.out, time.perf_counter() - started)
     return EXIT_OK if all(r.ok for r in batch.results) else EXIT_SOME_FAILED
 
 
+class JsonLog:
+    """One JSON object per line: what a scheduler's log collector wants."""
+
+    def __call__(self, event: str, **fields: object) -> None:
+        stamp = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        sys.stderr.write(json.dumps({"ts": stamp, "event": event, **fields}, ensure_ascii=False, default=str) + "\n")
+        sys.stderr.flush()
+
+
+def _executor(args: argparse.Namespace) -> Executor:
+    return DaskExecutor(args.scheduler) if args.scheduler else LocalExecutor(args.workers)
+
+
+def ingest_command(args: argparse.Namespace, console: Console) -> int:
+    log = JsonLog() if args.log_json else None
+    started = time.perf_counter()
+
+    def cannot_run(why: str) -> int:
+        if log:
+            log("error", message=why, exit_code=EXIT_CANNOT_RUN)
+        else:
+            console.print(f"[red]cannot run:[/] {why}")
+        return EXIT_CANNOT_RUN
+
+    if not args.input.exists():
+        return cannot_run(f"input not found: {args.input}")
+    try:
+        executor = _executor(args)
+    except (OSError, TimeoutError, ImportError) as exc:
+        return cannot_run(f"no Dask scheduler at {args.scheduler} ({type(exc).__name__}: {exc})")
+    progress = None if log else Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[last]}"), console=console, transient=False,
+    )
+    task = None
+
+    def on_event(event: str, **fields: object) -> None:
+        nonlocal task
+        if log:
+            log(event, **fields)
+        elif progress is not None and event == "plan":
+            console.print(f"{fields['files']} files: {fields['to_process']} to process, {fields['unchanged']} unchanged")
+            task = progress.add_task("ingesting", total=fields["to_process"], last="")
+        elif progress is not None and event == "file" and task is not None:
+            progress.update(task, advance=1, last=f"{fields['path']}: {fields['status']}")
+
+    if log:
+        log("start", input=str(args.input), out=str(args.out), version=__version__)
+    try:
+        if progress is not None:
+            progress.start()
+        report = ingest(args.input, args.out, file_options(args.codebook, args.tone_style, args.max_pages),
+                        Limits(args.time_limit, args.memory_limit), executor, wait=args.wait,
+                        retry_failed=args.retry_failed, rehash=args.rehash, prune=args.prune, on_event=on_event)
+    except Busy as exc:
+        if log:
+            log("busy", message=str(exc), exit_code=EXIT_BUSY)
+        else:
+            console.print(f"[yellow]not run:[/] {exc}")
+        return EXIT_BUSY
+    except (OSError, sqlite3.Error) as exc:
+        return cannot_run(f"{type(exc).__name__}: {exc}")
+    finally:
+        if progress is not None:
+            progress.stop()
+        if isinstance(executor, DaskExecutor):
+            executor.close()
+    code = EXIT_SOME_FAILED if report.failed else EXIT_OK
+    seconds = round(time.perf_counter() - started, 2)
+    if log:
+        log("end", processed=len(report.processed), failed=len(report.failed), unchanged=report.unchanged,
+            missing=report.missing, removed=report.removed, generation=report.generation,
+            published=report.published, seconds=seconds, exit_code=code)
+    else:
+        _ingest_summary(console, report, args.out, seconds)
+    return code
+
+
+def _ingest_summary(console: Console, report: Report, out: Path, seconds: float) -> None:
+    published = f"generation {report.generation} published" if report.published else "outputs unchanged"
+    console.print(
+        f"[bold]{len(report.processed) - len(report.failed)} processed[/], [bold red]{len(report.failed)} failed[/], "
+        f"{report.unchanged} unchanged of {report.seen} files in {seconds:.1f} s; {published}: {out / 'current'}"
+    )
+    if report.missing:
+        action = "their rows dropped (--prune)" if report.removed else "their rows kept (--prune drops them)"
+        console.print(f"{report.missing} files in the ledger are no longer in the input folder; {action}")
+    if report.failed:
+        table = RichTable("file", "status", "reason", title="Not converted (also in ledger.sqlite)", title_justify="left")
+        for p in report.failed:
+            d = p.result.document
+            table.add_row(str(d["source_path"]), str(d["status"]), str(d.get("error")))
+        console.print(table)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console(stderr=True)
-    return convert(args, console)
+    return ingest_command(args, console) if args.command == "ingest" else convert(args, console)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ _PROVENANCE: list[Column] = [
 SCHEMAS: dict[str, list[Column]] = {
     "documents": _PROVENANCE
     + [
-        ("source_path", pa.string(), "path as given to the run"),
+        ("source_path", pa.string(), "path as given to `convert`; for `ingest`, relative to the input folder"),
         ("kind", pa.string(), "pdf or docx (from the file's content, not its name)"),
         ("pages", pa.int32(), "pages in the file (DOCX: 1)"),
         ("pages_ocr", pa.int32(), "pages whose text came from OCR"),

@@ -27,13 +27,17 @@ def to_arrow(table: str, records: Iterable[dict[str, object]]) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
-def write_atomic(table: pa.Table, path: Path) -> None:
-    """Write a Parquet file so that `path` holds either the old or the whole new file."""
+def write_atomic(table: pa.Table, path: Path, durable: bool = False) -> None:
+    """Write a Parquet file so that `path` holds either the old or the whole new file;
+    `durable` also flushes it to disk first, for files a ledger will vouch for."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         pq.write_table(table, tmp, compression="zstd")
+        if durable:
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
