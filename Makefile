@@ -33,6 +33,7 @@ test: setup
 bench: setup
 	$(PY) -m benchmarks.run
 	$(PY) -m benchmarks.font_repair
+	$(PY) -m benchmarks.ingest
 
 clean:
 	rm -rf data/clean/*.parquet benchmarks/out .pytest_cache
