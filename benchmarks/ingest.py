@@ -11,7 +11,9 @@ command in a fresh process, start-up included. Runs measured:
 - first: every file extracted;
 - unchanged: nothing new (size and mtime match the ledger, nothing is read);
 - rehash: nothing new, but `--rehash` reads and hashes every file;
-- one changed: one file's bytes differ, so one file is extracted and a generation published.
+- one changed: one file's bytes differ, so one file is extracted and a generation published;
+- convert: `cchc convert` on the same folder, for what the ledger, part files and fsyncs
+  add to a first run.
 """
 from __future__ import annotations
 
@@ -48,11 +50,14 @@ def _zip_with_comment(data: bytes, comment: bytes) -> bytes:
     return data[: end + 20] + len(comment).to_bytes(2, "little") + comment
 
 
-def timed(args: list[str]) -> tuple[float, dict]:
+def timed(args: list[str], command: str = "ingest") -> tuple[float, dict]:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest", *args, "--log-json"],
+    log = ["--log-json"] if command == "ingest" else []
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", command, *args, *log],
                           capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
+    if command == "convert":
+        return seconds, {"processed": len(list(Path(args[0]).rglob("*.*")))}
     end = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")][-1]
     if end.get("event") != "end":
         raise RuntimeError(proc.stderr[-2000:])
@@ -75,6 +80,7 @@ def main() -> None:
     changed = next(folder.rglob("0000_*"))
     changed.write_bytes(changed.read_bytes() + b"\n% changed\n")
     results["one changed"] = timed(common)
+    results["convert"] = timed([str(folder), "--out", str(args.out / "convert")], "convert")
     first = results["first"][0]
     print(f"{args.files} files; ratios are of the first run's wall time\n")
     print("| run | processed | wall s | ratio |\n|---|---|---|---|")

@@ -220,8 +220,7 @@ def _ingest_summary(console: Console, report: Report, out: Path, seconds: float)
     if report.failed:
         table = RichTable("file", "status", "reason", title="Not converted (also in ledger.sqlite)", title_justify="left")
         for p in report.failed:
-            d = p.result.document
-            table.add_row(str(d["source_path"]), str(d["status"]), str(d.get("error")))
+            table.add_row(p.path, p.status, str(p.error))
         console.print(table)
 
 

@@ -32,10 +32,13 @@ class LocalExecutor:
     def map(self, paths: Sequence[Path], options: dict[str, object], limits: Limits) -> Iterator[Processed]:
         if not paths:
             return
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(paths))) as pool:
+        pool = ThreadPoolExecutor(max_workers=min(self.workers, len(paths)))
+        try:
             futures = [pool.submit(run_guarded, p, options, limits) for p in paths]
             for fut in as_completed(futures):
                 yield fut.result()
+        finally:  # interrupted (Ctrl-C, a failed write): documents not yet started never start
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 class DaskExecutor:
@@ -62,8 +65,7 @@ class DaskExecutor:
                 try:
                     yield fut.result()
                 except Exception as exc:  # KilledWorker and the like: the cluster gave up on this file
-                    yield failed(futures[fut], f"the Dask cluster could not process it ({type(exc).__name__}: {exc})",
-                                 0.0, options)
+                    yield failed(futures[fut], f"the Dask cluster could not process it ({type(exc).__name__}: {exc})")
                 finally:
                     fut.release()
 

@@ -19,7 +19,7 @@ import selectors
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -50,7 +50,6 @@ class Processed:
     result: FileResult
     seconds: float
     peak_mb: float | None = None
-    options: dict[str, object] = field(default_factory=dict)
 
 
 def warm_up() -> None:
@@ -82,11 +81,11 @@ def run_guarded(path: str | Path, options: dict[str, object] | None = None, limi
     _, status = os.waitpid(pid, 0)
     seconds = round(time.perf_counter() - started, 3)
     if stopped:
-        return failed(path, stopped, seconds, options)
+        return failed(path, stopped, seconds)
     try:
         processed: Processed = pickle.loads(payload)
     except Exception:
-        return failed(path, _death(status, limits), seconds, options)
+        return failed(path, _death(status, limits), seconds)
     processed.seconds = seconds
     return processed
 
@@ -105,7 +104,7 @@ def _child(path: Path, options: dict[str, object], limits: Limits, write_fd: int
         _reset_peak()
         started = time.perf_counter()
         result = process_file(path, **options)
-        data = pickle.dumps(Processed(str(path), result, time.perf_counter() - started, _peak_mb(), options))
+        data = pickle.dumps(Processed(str(path), result, time.perf_counter() - started, _peak_mb()))
         with os.fdopen(write_fd, "wb") as fh:
             fh.write(data)
         code = 0
@@ -178,9 +177,9 @@ def _die_with_parent() -> None:
         pass
 
 
-def failed(path: str | Path, reason: str, seconds: float, options: dict[str, object]) -> Processed:
+def failed(path: str | Path, reason: str, seconds: float = 0.0) -> Processed:
     """A file that produced no result, with the reason in its documents row."""
-    return Processed(str(path), unconverted(Path(path), "failed", reason), seconds, None, options)
+    return Processed(str(path), unconverted(Path(path), "failed", reason), seconds)
 
 
 def _vm_kib(key: str) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline import __version__
@@ -50,13 +50,25 @@ class Plan:
     missing: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """A processed file as the summary needs it; its rows are already on disk, not kept here."""
+
+    path: str  # relative to the input folder
+    reason: str
+    status: str
+    error: str | None
+    seconds: float
+    peak_mb: float | None
+
+
 @dataclass
 class Report:
     """What a run did, for the summary and the exit code."""
 
     seen: int = 0
     unchanged: int = 0
-    processed: list[Processed] = field(default_factory=list)
+    processed: list[Outcome] = field(default_factory=list)
     removed: int = 0
     missing: int = 0
     generation: int = 0
@@ -64,8 +76,8 @@ class Report:
     ignored: int = 0
 
     @property
-    def failed(self) -> list[Processed]:
-        return [p for p in self.processed if p.result.document["status"] != "ok"]
+    def failed(self) -> list[Outcome]:
+        return [p for p in self.processed if p.status != "ok"]
 
 
 def settings_key(options: dict[str, object]) -> str:
@@ -89,7 +101,7 @@ def plan(root: Path, files: list[Path], entries: dict[str, Entry], settings: str
         st = path.stat()
         old = entries.get(rel)
         same_stat = old is not None and (old.size, old.mtime_ns) == (st.st_size, st.st_mtime_ns)
-        sha = old.sha256 if same_stat and not rehash and old else sha256_file(path)
+        sha = old.sha256 if old is not None and same_stat and not rehash else sha256_file(path)
         if old is None:
             reason = "new"
         elif old.sha256 != sha:
@@ -103,7 +115,7 @@ def plan(root: Path, files: list[Path], entries: dict[str, Entry], settings: str
         else:
             result.unchanged += 1
             if not same_stat:
-                result.restat.append(Entry(**{**old.__dict__, "size": st.st_size, "mtime_ns": st.st_mtime_ns}))
+                result.restat.append(replace(old, size=st.st_size, mtime_ns=st.st_mtime_ns))
             continue
         result.work.append(Work(path, rel, sha, st.st_size, st.st_mtime_ns, reason))
     result.missing = sorted(set(entries) - seen)
@@ -140,9 +152,9 @@ def ingest(input_dir: Path, out_dir: Path, options: dict[str, object], limits: L
                 entry = Entry(work.rel, work.sha256, work.size, work.mtime_ns, settings, str(doc["status"]),
                               doc.get("error"), part)
                 ledger.record(run_id, entry, work.reason, processed.seconds, processed.peak_mb, __version__)
-                report.processed.append(processed)
-                on_event("file", path=work.rel, reason=work.reason, status=doc["status"], error=doc.get("error"),
-                         seconds=processed.seconds, peak_mb=processed.peak_mb)
+                outcome = Outcome(work.rel, work.reason, entry.status, entry.error, processed.seconds, processed.peak_mb)
+                report.processed.append(outcome)
+                on_event("file", **outcome.__dict__)
 
             old_formats = [w for w in todo.work if w.path.suffix.lower() in OLD_FORMATS]
             for work in old_formats:

@@ -96,7 +96,7 @@ def test_changed_file_replaces_only_its_rows(tmp_path: Path, reference: Path) ->
     before = _snapshot(out)
     shutil.copy(RAW / "criteria_003.pdf", src / "dossier_000_bad_total.pdf")
     report = _run(src, out)
-    assert [p.path for p in report.processed] == [str(src / "dossier_000_bad_total.pdf")]
+    assert [p.path for p in report.processed] == ["dossier_000_bad_total.pdf"]
     after = _snapshot(out)
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
     old_part, new_part = (_ledger(o, "SELECT part FROM files WHERE path = 'dossier_000_bad_total.pdf'")[0][0]
@@ -140,7 +140,7 @@ def test_failed_file_is_retried_only_when_asked(tmp_path: Path) -> None:
     assert len(_run(src, out).failed) == 1
     assert _run(src, out).processed == []
     report = _run(src, out, retry_failed=True)
-    assert [p.path for p in report.failed] == [str(src / "broken.pdf")]
+    assert [(p.path, p.reason) for p in report.failed] == [("broken.pdf", "retry")]
 
 
 def test_recover_undoes_a_run_killed_while_publishing(tmp_path: Path) -> None:
@@ -242,13 +242,13 @@ def test_slow_and_greedy_documents_fail_alone(tmp_path: Path) -> None:
     fails, the rest goes on; the Word file needs ~100 MB."""
     src, out = _corpus(tmp_path / "in", ("phuluc1_000.docx", "phuluc1_000_200dpi_bilevel_signed.pdf")), tmp_path / "out"
     report = _run(src, out, limits=Limits(seconds=1.0))
-    reasons = {Path(p.path).name: p.result.document.get("error") for p in report.processed}
+    reasons = {p.path: p.error for p in report.processed}
     assert reasons["phuluc1_000.docx"] is None
     assert "took longer than the limit of 1 s" in reasons["phuluc1_000_200dpi_bilevel_signed.pdf"]
     report = _run(src, out, limits=Limits(memory_mb=150), retry_failed=True)
-    assert "used more than the memory limit of 150 MB" in report.failed[0].result.document["error"]
+    assert "used more than the memory limit of 150 MB" in report.failed[0].error
     failed = _ledger(out, "SELECT path, error FROM files WHERE status = 'failed'")
-    assert failed == [("phuluc1_000_200dpi_bilevel_signed.pdf", report.failed[0].result.document["error"])]
+    assert failed == [("phuluc1_000_200dpi_bilevel_signed.pdf", report.failed[0].error)]
 
 
 def test_cli_exit_code_and_json_lines(tmp_path: Path) -> None:
