@@ -97,8 +97,11 @@ def plan(root: Path, files: list[Path], entries: dict[str, Entry], settings: str
     seen = set()
     for path in files:
         rel = path.relative_to(root).as_posix() if root.is_dir() else path.name
+        try:
+            st = path.stat()
+        except FileNotFoundError:  # removed since the folder was listed: as if never seen
+            continue
         seen.add(rel)
-        st = path.stat()
         old = entries.get(rel)
         same_stat = old is not None and (old.size, old.mtime_ns) == (st.st_size, st.st_mtime_ns)
         sha = old.sha256 if old is not None and same_stat and not rehash else sha256_file(path)
@@ -149,8 +152,9 @@ def ingest(input_dir: Path, out_dir: Path, options: dict[str, object], limits: L
                 doc = processed.result.document
                 doc["source_path"] = work.rel  # the dataset stays right when the folder is moved or mounted elsewhere
                 store.put(part, processed.result)
-                entry = Entry(work.rel, work.sha256, work.size, work.mtime_ns, settings, str(doc["status"]),
-                              doc.get("error"), part)
+                # The bytes the extractor read, should the file have changed since it was planned.
+                sha = str(doc.get("doc_id") or work.sha256)
+                entry = Entry(work.rel, sha, work.size, work.mtime_ns, settings, str(doc["status"]), doc.get("error"), part)
                 ledger.record(run_id, entry, work.reason, processed.seconds, processed.peak_mb, __version__)
                 outcome = Outcome(work.rel, work.reason, entry.status, entry.error, processed.seconds, processed.peak_mb)
                 report.processed.append(outcome)

@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.cli import EXIT_BUSY, EXIT_OK, EXIT_SOME_FAILED, main
 from pipeline.guard import Limits
-from pipeline.ingest import ingest
+from pipeline.ingest import ingest, plan
 from pipeline.lock import Busy, RunLock
 from pipeline.runner import file_options
 from pipeline.store import Store
@@ -283,3 +283,9 @@ def test_every_hostile_input_is_a_failed_ledger_row_and_the_rest_completes(tmp_p
     for name in TABLES[1:]:
         pd.testing.assert_frame_equal(_table(out, name), _table(reference, name))
     assert main(["ingest", str(src), "--out", str(out), "--log-json"]) == EXIT_OK, "failures are not retried unasked"
+
+
+def test_a_file_removed_while_the_run_plans_is_passed_over(tmp_path: Path) -> None:
+    src = _corpus(tmp_path / "in", ("phuluc1_000.docx",))
+    todo = plan(src, [src / "phuluc1_000.docx", src / "gone.pdf"], {}, "settings", Store(tmp_path / "out"))
+    assert [(w.rel, w.reason) for w in todo.work] == [("phuluc1_000.docx", "new")] and todo.missing == []
