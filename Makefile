@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie ghostscript poppler-utils fonts-dejavu-core fonts-liberation2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system venv run test bench clean
+.PHONY: setup system venv run ingest test bench clean
 
 setup: system venv
 
@@ -27,6 +27,9 @@ $(VENV)/.installed: pyproject.toml
 run: setup
 	$(VENV)/bin/cchc convert data/raw --out data/clean
 
+ingest: setup
+	$(VENV)/bin/cchc ingest data/raw --out data/clean/ingest
+
 test: setup
 	$(PY) -m pytest -q
 
@@ -36,4 +39,4 @@ bench: setup
 	$(PY) -m benchmarks.ingest
 
 clean:
-	rm -rf data/clean/*.parquet benchmarks/out .pytest_cache
+	rm -rf data/clean/*.parquet data/clean/ingest benchmarks/out .pytest_cache
