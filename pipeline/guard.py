@@ -75,6 +75,10 @@ def run_guarded(path: str | Path, options: dict[str, object] | None = None, limi
         os.close(read_fd)
         _child(Path(path), options, limits, write_fd)
     os.close(write_fd)
+    try:
+        os.setpgid(pid, pid)  # also done by the child; whichever runs first, a kill reaches the group
+    except OSError:
+        pass
     payload, stopped = _read_until(read_fd, pid, limits, started)
     if stopped:
         _kill_group(pid)
