@@ -64,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
                             help="hash every file, even those whose size and modification time match the ledger")
     ingest_cmd.add_argument("--prune", action="store_true", help="drop the rows of files no longer in the input folder")
     ingest_cmd.add_argument("--log-json", action="store_true", help="log one JSON object per event on stderr, no progress bar")
+    export_cmd = sub.add_parser("export", help="write a convert or ingest output folder to an Excel workbook, one sheet per table")
+    export_cmd.add_argument("out", type=Path, help="output folder of `cchc convert` or `cchc ingest`")
+    export_cmd.add_argument("--xlsx", type=Path, required=True, help="workbook to write (replaced atomically)")
+    export_cmd.add_argument("--tables", type=lambda s: [t.strip() for t in s.split(",") if t.strip()], default=None,
+                            metavar="T1,T2", help="tables to export, comma-separated (default: every table present)")
+    export_cmd.add_argument("--documents", action="store_true", help="add each row's document metadata columns")
     return parser
 
 
@@ -224,9 +230,28 @@ def _ingest_summary(console: Console, report: Report, out: Path, seconds: float)
         console.print(table)
 
 
+def export_command(args: argparse.Namespace, console: Console) -> int:
+    """Exit 2, with the reason, when the folder has no outputs, a table is unknown or missing,
+    or one does not fit in a sheet; nothing is written then."""
+    from pipeline.export import export_xlsx  # pandas and openpyxl only for this command
+
+    try:
+        result = export_xlsx(args.out, args.xlsx, args.tables, args.documents)
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]cannot export:[/] {exc}")
+        return EXIT_CANNOT_RUN
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    sheets = ", ".join(f"{table} ({rows:,} rows)" for table, rows in result.rows.items())
+    console.print(f"wrote {result.path}: {sheets}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console(stderr=True)
+    if args.command == "export":
+        return export_command(args, console)
     return ingest_command(args, console) if args.command == "ingest" else convert(args, console)
 
 
