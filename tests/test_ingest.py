@@ -58,6 +58,14 @@ def _ledger(out: Path, sql: str) -> list[tuple]:
         return db.execute(sql).fetchall()
 
 
+def _recorded(out: Path) -> int:
+    """Files in the ledger; 0 while a run killed early has not yet created its tables."""
+    try:
+        return _ledger(out, "SELECT count(*) FROM files")[0][0]
+    except sqlite3.OperationalError:
+        return 0
+
+
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The corpus ingested once, undisturbed: what every other run must end up with."""
@@ -181,14 +189,13 @@ def test_kill_9_then_ingest_again_holds_every_document_once(tmp_path: Path, refe
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         ledger = out / "ledger.sqlite"
-        if ledger.exists() and (recorded_before_kill == 0 or
-                                _ledger(out, "SELECT count(*) FROM files")[0][0] >= recorded_before_kill):
+        if ledger.exists() and (recorded_before_kill == 0 or _recorded(out) >= recorded_before_kill):
             break
         time.sleep(0.02)
     assert proc.poll() is None, "the run ended before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    recorded = _ledger(out, "SELECT count(*) FROM files")[0][0]
+    recorded = _recorded(out)
     assert recorded >= recorded_before_kill
     report = _run(src, out)
     assert len(report.processed) == len(CORPUS) + 1 - recorded, "files recorded before the kill are not extracted again"
