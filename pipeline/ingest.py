@@ -23,8 +23,8 @@ from pipeline.executors import Executor, LocalExecutor
 from pipeline.guard import DEFAULT_LIMITS, Limits, Processed
 from pipeline.ledger import Entry, Ledger
 from pipeline.lock import RunLock
-from pipeline.process import sha256_file, unconverted
-from pipeline.runner import OLD_FORMATS, discover
+from pipeline.process import sha256_file
+from pipeline.runner import discover, skipped
 from pipeline.store import Store
 
 Event = Callable[..., None]
@@ -160,10 +160,12 @@ def ingest(input_dir: Path, out_dir: Path, options: dict[str, object], limits: L
                 report.processed.append(outcome)
                 on_event("file", **outcome.__dict__)
 
-            old_formats = [w for w in todo.work if w.path.suffix.lower() in OLD_FORMATS]
-            for work in old_formats:
-                done(Processed(str(work.path), unconverted(work.path, "skipped", OLD_FORMATS[work.path.suffix.lower()]), 0.0))
-            runnable = [w.path for w in todo.work if w not in old_formats]
+            runnable = []
+            for work in todo.work:
+                if (result := skipped(work.path)) is not None:
+                    done(Processed(str(work.path), result, 0.0))
+                else:
+                    runnable.append(work.path)
             for processed in (executor or LocalExecutor()).map(runnable, options, limits):
                 done(processed)
             if prune and todo.missing:

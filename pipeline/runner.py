@@ -46,6 +46,12 @@ def discover(root: Path) -> tuple[list[Path], list[Path]]:
     return files, other
 
 
+def skipped(path: Path) -> FileResult | None:
+    """The documents row of a file in a format no extractor reads, or None for a report."""
+    reason = OLD_FORMATS.get(path.suffix.lower())
+    return unconverted(path, "skipped", reason) if reason else None
+
+
 def run_batch(root: Path, workers: int | None = None, codebook: str | None = None,
               on_done: Callable[[FileResult], None] | None = None, tone_style: str = "keep",
               limits: Limits = DEFAULT_LIMITS, executor: Executor | None = None, max_pages: int | None = None) -> Batch:
@@ -54,10 +60,10 @@ def run_batch(root: Path, workers: int | None = None, codebook: str | None = Non
     options = file_options(codebook, tone_style, max_pages)
     results: dict[Path, FileResult] = {}
     for path in files:
-        if path.suffix.lower() in OLD_FORMATS:
-            results[path] = unconverted(path, "skipped", OLD_FORMATS[path.suffix.lower()])
+        if (result := skipped(path)) is not None:
+            results[path] = result
             if on_done:
-                on_done(results[path])
+                on_done(result)
     todo = [p for p in files if p not in results]
     for processed in (executor or LocalExecutor(workers)).map(todo, options, limits):
         results[Path(processed.path)] = processed.result
