@@ -18,6 +18,7 @@ import resource
 import selectors
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,9 @@ from pipeline.process import FileResult, process_file, unconverted
 EXIT_NO_RESULT = 70
 PR_SET_PDEATHSIG = 1
 POLL = 0.1  # seconds between memory readings of a running child
+# A child forked by another thread while this one's pipe is open would inherit its write end,
+# and this document's result would wait for that child's EOF: pipe, fork and close go together.
+_FORKING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -69,12 +73,13 @@ def run_guarded(path: str | Path, options: dict[str, object] | None = None, limi
     options = options or {}
     warm_up()
     started = time.perf_counter()
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        _child(Path(path), options, limits, write_fd)
-    os.close(write_fd)
+    with _FORKING:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            _child(Path(path), options, limits, write_fd)
+        os.close(write_fd)
     try:
         os.setpgid(pid, pid)  # also done by the child; whichever runs first, a kill reaches the group
     except OSError:
