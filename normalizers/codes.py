@@ -6,11 +6,13 @@ sits in, with its unit and printed number only as hints.  The document is walked
 tree: a row can only take a child code of the code its parent row took, siblings are
 assigned one-to-one, and a row whose parent stayed unmapped stays unmapped too.  A wrong
 code is worse than none: below the threshold the code is null and the best candidates
-are kept for review.
+are kept for review.  A person's decision on a row (an override) is fixed before the
+walk, so the rows under it are then mapped inside the code they chose.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -56,6 +58,7 @@ class CodeMatch:
     code: str | None
     score: float
     candidates: tuple[tuple[str, float], ...] = ()
+    decided: bool = False  # set by a person's override, not by the mapper
 
 
 def printed_parts(code_printed: str | None) -> tuple[str, ...] | None:
@@ -163,16 +166,17 @@ def _unit_penalty(unit: str, label: str, indicator: Indicator) -> float:
 class _Mapper:
     """One document's mapping state: row keys, the tree, codes already taken."""
 
-    def __init__(self, rows: list[LabelRow], codebook: Codebook) -> None:
+    def __init__(self, rows: list[LabelRow], codebook: Codebook, decided: Mapping[int, str | None]) -> None:
         self.rows = rows
         self.codebook = codebook
+        self.decided = decided
         self.keys = [match_key(r.label) for r in rows]
         parents = row_parents(rows)
         self.children: dict[int | None, list[int]] = {}
         for i, p in enumerate(parents):
             self.children.setdefault(p, []).append(i)
         self.result: list[CodeMatch | None] = [None] * len(rows)
-        self.taken: set[str] = set()
+        self.taken: set[str] = {code for code in decided.values() if code}
 
     def score(self, i: int, ind: Indicator) -> float:
         row = self.rows[i]
@@ -207,13 +211,15 @@ class _Mapper:
 
     def assign(self, parent_row: int | None, parent_code: str | None, mapped_parent: bool) -> None:
         rows = self.children.get(parent_row, [])
+        free = [i for i in rows if i not in self.decided]
         if parent_row is not None and not mapped_parent:
-            for i in rows:
+            for i in free:
                 self.result[i] = CodeMatch(None, 0.0, self.review_candidates(i))
                 self.assign(i, None, False)
+            self._assign_decided(rows)
             return
         has_parent = parent_row is not None
-        scored = {i: {c.code: self.score(i, c) for c in self.candidates_for(i, parent_code, has_parent)} for i in rows}
+        scored = {i: {c.code: self.score(i, c) for c in self.candidates_for(i, parent_code, has_parent)} for i in free}
         pairs = sorted(((-s, i, code) for i, cs in scored.items() for code, s in cs.items()))
         chosen: dict[int, tuple[str, float]] = {}
         for neg, i, code in pairs:
@@ -224,7 +230,7 @@ class _Mapper:
                 continue
             chosen[i] = (code, min(s, 100.0))
             self.taken.add(code)
-        for i in rows:
+        for i in free:
             top = tuple(sorted(((c, round(min(s, 100.0), 1)) for c, s in scored[i].items()), key=lambda t: -t[1])[:TOP_CANDIDATES])
             if i in chosen:
                 code, s = chosen[i]
@@ -232,10 +238,20 @@ class _Mapper:
             else:
                 self.result[i] = CodeMatch(None, top[0][1] if top else 0.0, top or self.review_candidates(i))
             self.assign(i, chosen[i][0] if i in chosen else None, i in chosen)
+        self._assign_decided(rows)
+
+    def _assign_decided(self, rows: list[int]) -> None:
+        """Rows a person decided keep their code (or none), and their rows are mapped under it."""
+        for i in rows:
+            if i in self.decided:
+                code = self.decided[i]
+                self.result[i] = CodeMatch(code, 100.0, self.review_candidates(i), decided=True)
+                self.assign(i, code, code is not None)
 
 
-def map_rows(rows: list[LabelRow], codebook: Codebook) -> list[CodeMatch]:
-    """Codes for a document's indicator rows, in order (one-to-one within the document)."""
-    mapper = _Mapper(rows, codebook)
+def map_rows(rows: list[LabelRow], codebook: Codebook, decided: Mapping[int, str | None] | None = None) -> list[CodeMatch]:
+    """Codes for a document's indicator rows, in order (one-to-one within the document);
+    `decided` fixes rows, by position, to a person's code (None: the row has no code)."""
+    mapper = _Mapper(rows, codebook, decided or {})
     mapper.assign(None, None, True)
     return [m if m is not None else CodeMatch(None, 0.0) for m in mapper.result]

@@ -26,6 +26,7 @@ from pipeline.executors import DaskExecutor, Executor, LocalExecutor
 from pipeline.guard import Limits
 from pipeline.ingest import Report, ingest
 from pipeline.lock import Busy
+from pipeline.overrides import OVERRIDES_FILE, REVIEW_BELOW, Overrides, load_overrides, save_overrides
 from pipeline.runner import Batch, discover, file_options, run_batch
 from pipeline.writers import write_outputs
 
@@ -50,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="resident memory a document may use, its OCR processes included (default: %(default)s)")
     common.add_argument("--max-pages", type=int, default=None,
                         help="fail PDFs with more pages than this, unread (default: 1000)")
+    common.add_argument("--overrides", type=Path, default=None, metavar="CSV",
+                        help="an analyst's code decisions to apply (default: <out>/overrides.csv, if any; see `cchc review`)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("convert", parents=[common], help="convert every report under a directory into <out>/*.parquet")
     ingest_cmd = sub.add_parser(
@@ -70,6 +73,20 @@ def _parser() -> argparse.ArgumentParser:
     export_cmd.add_argument("--tables", type=lambda s: [t.strip() for t in s.split(",") if t.strip()], default=None,
                             metavar="T1,T2", help="tables to export, comma-separated (default: every table present)")
     export_cmd.add_argument("--documents", action="store_true", help="add each row's document metadata columns")
+    review_cmd = sub.add_parser(
+        "review", help="write the indicator rows the mapper was unsure of to a spreadsheet for an analyst, "
+                       "or record the analyst's decisions from it (applied by every later run)")
+    review_cmd.add_argument("out", type=Path, help="output folder of `cchc convert` or `cchc ingest`")
+    action = review_cmd.add_mutually_exclusive_group(required=True)
+    action.add_argument("--xlsx", type=Path, help="write the rows to review to this Excel workbook")
+    action.add_argument("--csv", type=Path, help="write them to this CSV (UTF-8 with BOM, for Excel)")
+    action.add_argument("--apply", type=Path, metavar="FILE",
+                        help="record the decisions filled in a review workbook or CSV into the overrides file")
+    review_cmd.add_argument("--below", type=float, default=REVIEW_BELOW, metavar="SCORE",
+                            help="also list rows coded with a match score below this (default: %(default)s)")
+    review_cmd.add_argument("--decided", action="store_true", help="also list rows an analyst already decided")
+    review_cmd.add_argument("--overrides", type=Path, default=None, metavar="CSV",
+                            help="overrides file to record into (default: <out>/overrides.csv)")
     return parser
 
 
@@ -118,6 +135,11 @@ def convert(args: argparse.Namespace, console: Console) -> int:
     if not args.input.exists():
         console.print(f"[red]input not found:[/] {args.input}")
         return EXIT_CANNOT_RUN
+    try:
+        overrides, overrides_path = _overrides(args)
+    except ValueError as exc:
+        console.print(f"[red]cannot run:[/] {exc}")
+        return EXIT_CANNOT_RUN
     total = len(discover(args.input)[0])
     limits = Limits(args.time_limit, args.memory_limit)
     started = time.perf_counter()
@@ -129,10 +151,13 @@ def convert(args: argparse.Namespace, console: Console) -> int:
         batch = run_batch(
             args.input, args.workers, args.codebook,
             on_done=lambda r: progress.update(task, advance=1, last=f"{r.document['source_file']}: {r.document['status']}"),
-            tone_style=args.tone_style, limits=limits, max_pages=args.max_pages,
+            tone_style=args.tone_style, limits=limits, max_pages=args.max_pages, overrides=overrides,
         )
     write_outputs(batch.records(), args.out)
     _summary(console, batch, args.out, time.perf_counter() - started)
+    if len(overrides):
+        applied = sum(int(r.document.get("n_overrides") or 0) for r in batch.results)
+        console.print(f"overrides: {applied} rows coded as decided in {overrides_path} ({len(overrides)} decisions)")
     return EXIT_OK if all(r.ok for r in batch.results) else EXIT_SOME_FAILED
 
 
@@ -143,6 +168,14 @@ class JsonLog:
         stamp = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         sys.stderr.write(json.dumps({"ts": stamp, "event": event, **fields}, ensure_ascii=False, default=str) + "\n")
         sys.stderr.flush()
+
+
+def _overrides(args: argparse.Namespace) -> tuple[Overrides, Path]:
+    """The decisions this run applies; ValueError names a malformed line."""
+    path = args.overrides or args.out / OVERRIDES_FILE
+    if args.overrides and not path.is_file():
+        raise ValueError(f"overrides file not found: {path}")
+    return load_overrides(path), path
 
 
 def _executor(args: argparse.Namespace) -> Executor:
@@ -162,6 +195,10 @@ def ingest_command(args: argparse.Namespace, console: Console) -> int:
 
     if not args.input.exists():
         return cannot_run(f"input not found: {args.input}")
+    try:
+        overrides = _overrides(args)[0]
+    except ValueError as exc:
+        return cannot_run(str(exc))
     try:
         executor = _executor(args)
     except (OSError, TimeoutError, ImportError) as exc:
@@ -189,7 +226,8 @@ def ingest_command(args: argparse.Namespace, console: Console) -> int:
             progress.start()
         report = ingest(args.input, args.out, file_options(args.codebook, args.tone_style, args.max_pages),
                         Limits(args.time_limit, args.memory_limit), executor, wait=args.wait,
-                        retry_failed=args.retry_failed, rehash=args.rehash, prune=args.prune, on_event=on_event)
+                        retry_failed=args.retry_failed, rehash=args.rehash, prune=args.prune, overrides=overrides,
+                        on_event=on_event)
     except Busy as exc:
         if log:
             log("busy", message=str(exc), exit_code=EXIT_BUSY)
@@ -207,7 +245,8 @@ def ingest_command(args: argparse.Namespace, console: Console) -> int:
     seconds = round(time.perf_counter() - started, 2)
     if log:
         log("end", processed=len(report.processed), failed=len(report.failed), unchanged=report.unchanged,
-            missing=report.missing, removed=report.removed, generation=report.generation,
+            missing=report.missing, removed=report.removed, overrides_applied=report.overrides_applied,
+            recoded=report.recoded, generation=report.generation,
             published=report.published, seconds=seconds, exit_code=code)
     else:
         _ingest_summary(console, report, args.out, seconds)
@@ -220,6 +259,9 @@ def _ingest_summary(console: Console, report: Report, out: Path, seconds: float)
         f"[bold]{len(report.processed) - len(report.failed)} processed[/], [bold red]{len(report.failed)} failed[/], "
         f"{report.unchanged} unchanged of {report.seen} files in {seconds:.1f} s; {published}: {out / 'current'}"
     )
+    if report.overrides_applied or report.recoded:
+        console.print(f"overrides: {report.overrides_applied} rows coded as decided in the documents processed or "
+                      f"re-coded; {report.recoded} unchanged documents re-coded without extraction")
     if report.missing:
         action = "their rows dropped (--prune)" if report.removed else "their rows kept (--prune drops them)"
         console.print(f"{report.missing} files in the ledger are no longer in the input folder; {action}")
@@ -247,11 +289,38 @@ def export_command(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def review_command(args: argparse.Namespace, console: Console) -> int:
+    """Write the sheet to review, or record a filled one's decisions; exit 2 with the reason
+    (nothing written) when the folder has no outputs or a decision is not a code."""
+    from pipeline.review import read_decisions, review_table, write_review
+
+    path = args.overrides or args.out / OVERRIDES_FILE
+    try:
+        if args.apply is None:
+            table = review_table(args.out, args.below, args.decided)
+            written = write_review(table, args.xlsx or args.csv)
+            files = table["source_file"].nunique()
+            console.print(f"wrote {written}: {len(table)} rows to review in {files} document(s). Fill in 'decision', "
+                          f"then: cchc review {args.out} --apply {written}")
+            return EXIT_OK
+        decisions = read_decisions(args.apply)
+        merged, added, changed = load_overrides(path).merge(decisions)
+        save_overrides(path, merged)
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]cannot review:[/] {exc}")
+        return EXIT_CANNOT_RUN
+    console.print(f"recorded {len(decisions)} decisions in {path} ({added} new, {changed} changed; {len(merged)} in all); "
+                  f"the next convert or ingest into {args.out} applies them")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console(stderr=True)
     if args.command == "export":
         return export_command(args, console)
+    if args.command == "review":
+        return review_command(args, console)
     return ingest_command(args, console) if args.command == "ingest" else convert(args, console)
 
 

@@ -7,7 +7,9 @@ The run, under the output folder's lock:
    size and mtime match the ledger (like git's index; `rehash` reads every file anyway);
 3. process the plan on an executor; as each file finishes, its parts are written and its
    ledger row committed, so a crash loses only the files still running;
-4. publish a new generation if the set of parts changed; none if nothing did, so a
+4. when the analyst's decisions (overrides) changed since the last run, re-code the stored
+   rows of the documents they touch, without extracting them again;
+5. publish a new generation if the set of parts changed; none if nothing did, so a
    re-run on an unchanged folder does no extraction and rewrites no output.
 """
 from __future__ import annotations
@@ -23,7 +25,9 @@ from pipeline.executors import Executor, LocalExecutor
 from pipeline.guard import DEFAULT_LIMITS, Limits, Processed
 from pipeline.ledger import Entry, Ledger
 from pipeline.lock import RunLock
+from pipeline.overrides import NO_OVERRIDES, Overrides
 from pipeline.process import sha256_file
+from pipeline.recode import recode
 from pipeline.runner import discover, skipped
 from pipeline.store import Store
 
@@ -74,6 +78,8 @@ class Report:
     generation: int = 0
     published: bool = False
     ignored: int = 0
+    overrides_applied: int = 0  # decided rows in the documents this run processed or re-coded
+    recoded: int = 0  # unchanged documents re-coded for changed overrides, without extraction
 
     @property
     def failed(self) -> list[Outcome]:
@@ -85,9 +91,9 @@ def settings_key(options: dict[str, object]) -> str:
     return ";".join([__version__, *(f"{k}={v}" for k, v in sorted(options.items()))])
 
 
-def part_name(rel: str, sha256: str) -> str:
-    """A document's part file name: which path, which bytes."""
-    return f"{hashlib.sha256(rel.encode()).hexdigest()[:16]}-{sha256[:16]}"
+def part_name(rel: str, sha256: str, decisions: str = "") -> str:
+    """A document's part file name: which path, which bytes, which analyst's decisions."""
+    return f"{hashlib.sha256(rel.encode()).hexdigest()[:16]}-{sha256[:16]}" + (f"-{decisions}" if decisions else "")
 
 
 def plan(root: Path, files: list[Path], entries: dict[str, Entry], settings: str, store: Store,
@@ -127,8 +133,10 @@ def plan(root: Path, files: list[Path], entries: dict[str, Entry], settings: str
 
 def ingest(input_dir: Path, out_dir: Path, options: dict[str, object], limits: Limits = DEFAULT_LIMITS,
            executor: Executor | None = None, wait: float = 0.0, retry_failed: bool = False,
-           rehash: bool = False, prune: bool = False, on_event: Event = lambda event, **fields: None) -> Report:
-    """Bring `out_dir` up to date with `input_dir`; raises lock.Busy if another run holds it."""
+           rehash: bool = False, prune: bool = False, overrides: Overrides = NO_OVERRIDES,
+           on_event: Event = lambda event, **fields: None) -> Report:
+    """Bring `out_dir` up to date with `input_dir` and `overrides`; raises lock.Busy if another
+    run holds it."""
     report = Report()
     with RunLock(out_dir / ".cchc" / "lock", wait=wait):
         ledger = Ledger(out_dir / "ledger.sqlite")
@@ -148,10 +156,12 @@ def ingest(input_dir: Path, out_dir: Path, options: dict[str, object], limits: L
 
             def done(processed: Processed) -> None:
                 work = by_path[processed.path]
-                part = part_name(work.rel, work.sha256)
-                doc = processed.result.document
+                result, decisions = recode(processed.result, overrides)
+                report.overrides_applied += len(decisions.codes)
+                part = part_name(work.rel, work.sha256, decisions.digest)
+                doc = result.document
                 doc["source_path"] = work.rel  # the dataset stays right when the folder is moved or mounted elsewhere
-                store.put(part, processed.result)
+                store.put(part, result)
                 # The bytes the extractor read, should the file have changed since it was planned.
                 sha = str(doc.get("doc_id") or work.sha256)
                 entry = Entry(work.rel, sha, work.size, work.mtime_ns, settings, str(doc["status"]), doc.get("error"), part)
@@ -168,6 +178,10 @@ def ingest(input_dir: Path, out_dir: Path, options: dict[str, object], limits: L
                     runnable.append(work.path)
             for processed in (executor or LocalExecutor()).map(runnable, options, limits):
                 done(processed)
+            if ledger.get_state("overrides") != overrides.fingerprint:
+                report.recoded, applied = _recode_stored(ledger, store, overrides, {w.rel for w in todo.work})
+                report.overrides_applied += applied
+                ledger.set_state({"overrides": overrides.fingerprint})
             if prune and todo.missing:
                 ledger.remove(todo.missing)
                 report.removed = len(todo.missing)
@@ -179,6 +193,24 @@ def ingest(input_dir: Path, out_dir: Path, options: dict[str, object], limits: L
         finally:
             ledger.close()
     return report
+
+
+def _recode_stored(ledger: Ledger, store: Store, overrides: Overrides, processed: set[str]) -> tuple[int, int]:
+    """Apply changed overrides to the stored rows of the documents this run did not process;
+    returns (documents re-coded, decided rows in them). A part is renamed for its decisions,
+    so a run killed half-way redoes only what it had not recorded."""
+    changed, applied = {}, 0
+    for entry in ledger.entries().values():
+        if entry.path in processed or entry.status != "ok" or entry.part is None or not store.has(entry.part):
+            continue
+        result, decisions = recode(store.get(entry.part), overrides)
+        part = part_name(entry.path, entry.sha256, decisions.digest)
+        if part != entry.part:
+            store.put(part, result)
+            ledger.set_parts({entry.path: part})
+            changed[entry.path] = part
+            applied += len(decisions.codes)
+    return len(changed), applied
 
 
 def _publish(ledger: Ledger, store: Store) -> tuple[int, bool]:

@@ -147,6 +147,11 @@ class Ledger:
             db.executemany("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
                            [(e.size, e.mtime_ns, e.path) for e in entries])
 
+    def set_parts(self, parts: dict[str, str]) -> None:
+        """Files whose stored rows were re-written without extraction (re-coded): path → new part."""
+        with self._transaction() as db:
+            db.executemany("UPDATE files SET part = ? WHERE path = ?", [(part, path) for path, part in parts.items()])
+
     def remove(self, paths: Iterable[str]) -> None:
         with self._transaction() as db:
             db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in paths])

@@ -16,8 +16,8 @@ from extractors import MAX_PAGES, extract
 from extractors.errors import ExtractionError
 from extractors.model import METHOD_OCR, Document
 from extractors.model import Table
-from normalizers.codebook import DEFAULT_CODEBOOK, load_codebook
-from normalizers.codes import LabelRow, map_rows
+from normalizers.codebook import DEFAULT_CODEBOOK, Codebook, Indicator, load_codebook
+from normalizers.codes import CodeMatch, LabelRow, map_rows
 from normalizers.criteria import PAR_CODEBOOK, criterion_rows
 from normalizers.dossiers import PERCENT_FIELDS, dossier_rows
 from normalizers.headers import column_names, header_depth
@@ -33,6 +33,7 @@ from pipeline import __version__
 from pipeline.checks import dossier_checks, indicator_checks
 
 Record = dict[str, object]
+CODE_MATCH, CODE_OVERRIDE = "match", "override"
 OUT_OF_MEMORY = "ran out of memory (limit set by --memory-limit)"
 
 
@@ -154,6 +155,7 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
         n_tables=len(tables),
         n_indicators=len(indicators),
         n_unmapped=sum(r["code"] is None for r in indicators),
+        n_overrides=0,
         n_checks_failed=len(checks),
         **meta,
     )
@@ -290,25 +292,15 @@ def _indicator_records(tables, roles, base: Record, methods: dict[int, str], cod
             fix = repair_number(value_text, ind.kind if ind else None)
             if fix.fixes:
                 value_text, confidence, ocr_flags = fix.text, min(confidence, NUMBER_FIX_CONFIDENCE), fix.fixes
-        v = parse_value(value_text, r.unit, ind.kind if ind else None)
         out.append(
             {
                 **base,
-                "code": m.code,
+                **code_fields(m, codebook),
                 "code_printed": r.code_printed,
                 "label": r.label,
                 "unit": r.unit or None,
-                "value": v.value,
-                "value_text": v.value_text,
-                "value_kind": v.value_kind,
-                "value_label": v.value_label,
-                "numerator": v.numerator,
-                "denominator": v.denominator,
-                "flags": "; ".join(v.flags + tuple(f"ocr_{f}" for f in ocr_flags)) or None,
+                **value_fields(value_text, r.unit, ind, tuple(f"ocr_{f}" for f in ocr_flags)),
                 "note": r.note or None,
-                "match_score": m.score,
-                "candidates": "; ".join(f"{c}:{s:g}" for c, s in m.candidates) or None,
-                "codebook": codebook.name,
                 "page": r.page,
                 "table_id": r.table_id,
                 "row": r.row,
@@ -317,3 +309,28 @@ def _indicator_records(tables, roles, base: Record, methods: dict[int, str], cod
             }
         )
     return out
+
+
+def code_fields(match: CodeMatch, codebook: Codebook) -> Record:
+    """An indicator row's code columns, from the mapper's (or a person's) decision."""
+    return {
+        "code": match.code,
+        "code_method": CODE_OVERRIDE if match.decided else CODE_MATCH,
+        "match_score": match.score,
+        "candidates": "; ".join(f"{c}:{s:g}" for c, s in match.candidates) or None,
+        "codebook": codebook.name,
+    }
+
+
+def value_fields(value_text: str | None, unit: str | None, indicator: Indicator | None, flags: tuple[str, ...] = ()) -> Record:
+    """An indicator row's value columns: the cell read as its code's kind expects."""
+    v = parse_value(value_text, unit, indicator.kind if indicator else None)
+    return {
+        "value": v.value,
+        "value_text": v.value_text,
+        "value_kind": v.value_kind,
+        "value_label": v.value_label,
+        "numerator": v.numerator,
+        "denominator": v.denominator,
+        "flags": "; ".join(v.flags + flags) or None,
+    }

@@ -13,7 +13,9 @@ from pathlib import Path
 from extractors import SUFFIXES
 from pipeline.executors import Executor, LocalExecutor
 from pipeline.guard import DEFAULT_LIMITS, Limits
+from pipeline.overrides import NO_OVERRIDES, Overrides
 from pipeline.process import FileResult, unconverted
+from pipeline.recode import recode
 from pipeline.writers import TABLES
 
 OLD_FORMATS = {".doc": "old binary Word .doc: save it as .docx", ".xls": "Excel file: not a report format"}
@@ -54,8 +56,10 @@ def skipped(path: Path) -> FileResult | None:
 
 def run_batch(root: Path, workers: int | None = None, codebook: str | None = None,
               on_done: Callable[[FileResult], None] | None = None, tone_style: str = "keep",
-              limits: Limits = DEFAULT_LIMITS, executor: Executor | None = None, max_pages: int | None = None) -> Batch:
-    """Process every report under `root`; `on_done` is called as each file finishes."""
+              limits: Limits = DEFAULT_LIMITS, executor: Executor | None = None, max_pages: int | None = None,
+              overrides: Overrides = NO_OVERRIDES) -> Batch:
+    """Process every report under `root`, applying an analyst's `overrides`; `on_done` is
+    called as each file finishes."""
     files, ignored = discover(root)
     options = file_options(codebook, tone_style, max_pages)
     results: dict[Path, FileResult] = {}
@@ -66,9 +70,9 @@ def run_batch(root: Path, workers: int | None = None, codebook: str | None = Non
                 on_done(result)
     todo = [p for p in files if p not in results]
     for processed in (executor or LocalExecutor(workers)).map(todo, options, limits):
-        results[Path(processed.path)] = processed.result
+        result = results[Path(processed.path)] = recode(processed.result, overrides)[0]
         if on_done:
-            on_done(processed.result)
+            on_done(result)
     return Batch([results[p] for p in files], ignored)
 
 

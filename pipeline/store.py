@@ -19,6 +19,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from pipeline.process import FileResult
 from pipeline.writers import TABLES, to_arrow, write_atomic
 
@@ -45,6 +47,12 @@ class Store:
                 write_atomic(to_arrow(table, rows), path, durable=True)
             else:
                 path.unlink(missing_ok=True)
+
+    def get(self, part: str) -> FileResult:
+        """A document's rows as `put` wrote them."""
+        rows = {table: pq.read_table(path).to_pylist() if (path := self._part(table, part)).is_file() else []
+                for table in TABLES}
+        return FileResult(rows["documents"][0], **{table: rows[table] for table in TABLES[1:]})
 
     def has(self, part: str) -> bool:
         return self._part("documents", part).is_file()
