@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie ghostscript poppler-utils fonts-dejavu-core fonts-liberation2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system venv run ingest test bench clean
+.PHONY: setup system venv run ingest notebook test bench clean
 
 setup: system venv
 
@@ -29,6 +29,13 @@ run: setup
 
 ingest: setup
 	$(VENV)/bin/cchc ingest data/raw --out data/clean/ingest
+
+# The notebook, executed on the output of `make run`, into data/clean/overview.ipynb (the committed one stays without outputs).
+notebook: run
+	$(PY) -c "import nbformat; from nbclient import NotebookClient; nb = nbformat.read('notebooks/overview.ipynb', 4); \
+	NotebookClient(nb, timeout=600, kernel_name='python3', resources={'metadata': {'path': 'notebooks'}}).execute(); \
+	nbformat.write(nb, 'data/clean/overview.ipynb')"
+	@echo "executed notebook: data/clean/overview.ipynb"
 
 test: setup
 	$(PY) -m pytest -q

@@ -199,7 +199,7 @@ def _recode_stored(ledger: Ledger, store: Store, overrides: Overrides, processed
     """Apply changed overrides to the stored rows of the documents this run did not process;
     returns (documents re-coded, decided rows in them). A part is renamed for its decisions,
     so a run killed half-way redoes only what it had not recorded."""
-    changed, applied = {}, 0
+    recoded = applied = 0
     for entry in ledger.entries().values():
         if entry.path in processed or entry.status != "ok" or entry.part is None or not store.has(entry.part):
             continue
@@ -208,9 +208,9 @@ def _recode_stored(ledger: Ledger, store: Store, overrides: Overrides, processed
         if part != entry.part:
             store.put(part, result)
             ledger.set_parts({entry.path: part})
-            changed[entry.path] = part
+            recoded += 1
             applied += len(decisions.codes)
-    return len(changed), applied
+    return recoded, applied
 
 
 def _publish(ledger: Ledger, store: Store) -> tuple[int, bool]:
