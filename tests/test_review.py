@@ -39,6 +39,14 @@ def _row(frame: pd.DataFrame, table_id: int, row: int) -> pd.Series:
     return hit.iloc[0]
 
 
+def _reports(folder: Path) -> Path:
+    """A folder with the appendix and a report the mapper codes fully."""
+    folder.mkdir()
+    for name in (APPENDIX, "phuluc1_000.docx"):
+        shutil.copy(RAW / name, folder / name)
+    return folder
+
+
 def _fill(xlsx: Path, decisions: dict[int, tuple[object, str]]) -> None:
     """Play the analyst: type a decision (and scope) on the rows with these row numbers."""
     book = load_workbook(xlsx)
@@ -153,10 +161,7 @@ def test_recode_applies_decisions_and_withdrawing_them_restores_the_mappers_rows
 
 
 def test_review_round_trip_with_convert(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    src, out = tmp_path / "in", tmp_path / "out"
-    src.mkdir()
-    for name in (APPENDIX, "phuluc1_000.docx"):
-        shutil.copy(RAW / name, src / name)
+    src, out = _reports(tmp_path / "in"), tmp_path / "out"
     assert main(["convert", str(src), "--out", str(out)]) == EXIT_OK
     before = load(out)
     assert pd.isna(_row(before, *PLAN_CHECK[:2])["code"])
@@ -238,10 +243,7 @@ def test_review_csv_decisions_and_typos(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_review_round_trip_with_ingest_recodes_without_extracting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    src, out = tmp_path / "drop", tmp_path / "data"
-    src.mkdir()
-    for name in (APPENDIX, "phuluc1_000.docx"):
-        shutil.copy(RAW / name, src / name)
+    src, out = _reports(tmp_path / "drop"), tmp_path / "data"
     assert main(["ingest", str(src), "--out", str(out)]) == EXIT_OK
     first = load(out)
     xlsx = tmp_path / "review.xlsx"
