@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from normalizers.codebook import DEFAULT_CODEBOOK, load_codebook
+from normalizers.codes import LabelRow, row_parents
 from pipeline.loading import load
 from pipeline.overrides import ALL, DOCUMENT, NO_CODE, REVIEW_BELOW, Override, parse_code
 from pipeline.process import CODE_OVERRIDE
@@ -31,9 +32,8 @@ from pipeline.process import CODE_OVERRIDE
 SHEET, CODEBOOK_SHEET = "review", "codebook"
 DECISION, SCOPE, NOTE = "decision", "scope", "note"
 CANDIDATES = 3
-ROW_COLUMNS = ["source_file", "page", "table_id", "row", "code_printed", "label", "unit", "value_text",
+ROW_COLUMNS = ["source_file", "page", "table_id", "row", "under", "code_printed", "label", "unit", "value_text",
                "code", "code_method", "match_score"]
-TAIL_COLUMNS = [DECISION, SCOPE, NOTE, "doc_id", "codebook"]
 HOW_TO = [
     "Each row of the 'review' sheet is an indicator row the mapper left without a code, or coded with low confidence.",
     "Write the right code in 'decision' (the drop-down lists the codebook; see the 'codebook' sheet), "
@@ -47,11 +47,12 @@ HOW_TO = [
 
 def review_table(out: str | Path, below: float = REVIEW_BELOW, decided: bool = False) -> pd.DataFrame:
     """The rows to review under an output folder, with their candidates and labels."""
-    rows = load(out, "indicators")
+    rows = load(out, "indicators").sort_values(["source_file", "doc_id", "table_id", "row"], kind="stable")
+    rows["under"] = _parents(rows)
     unsure = rows["code"].isna() | (rows["match_score"] < below)
     if not decided:
         unsure &= rows["code_method"].fillna("") != CODE_OVERRIDE
-    rows = rows[unsure].sort_values(["source_file", "doc_id", "table_id", "row"]).reset_index(drop=True)
+    rows = rows[unsure].reset_index(drop=True)
     table = rows[ROW_COLUMNS].copy()
     for n in range(1, CANDIDATES + 1):
         table[f"candidate_{n}"], table[f"candidate_{n}_label"], table[f"candidate_{n}_score"] = None, None, None
@@ -67,6 +68,18 @@ def review_table(out: str | Path, below: float = REVIEW_BELOW, decided: bool = F
     table[DECISION], table[SCOPE], table[NOTE] = None, DOCUMENT, None
     table["doc_id"], table["codebook"] = rows["doc_id"], rows["codebook"]
     return table
+
+
+def _parents(rows: pd.DataFrame) -> list[str | None]:
+    """Each row's parent row as printed ('1.7. Kế hoạch tuyên truyền CCHC'): the section a
+    label is read in, which the mapper used and the analyst needs too."""
+    out: list[str | None] = []
+    for _, doc in rows.groupby(["source_file", "doc_id"], sort=False):
+        printed = [None if pd.isna(c) else str(c) for c in doc["code_printed"]]
+        labels = list(doc["label"])
+        parents = row_parents([LabelRow(code, str(label)) for code, label in zip(printed, labels)])
+        out += [None if p is None else " ".join(filter(None, [printed[p], str(labels[p])])) for p in parents]
+    return out
 
 
 def write_review(table: pd.DataFrame, path: str | Path) -> Path:
@@ -103,11 +116,11 @@ def _workbook(table: pd.DataFrame) -> Workbook:
                 cell.number_format = "@"
             if column == DECISION:
                 cell.fill = PatternFill("solid", fgColor="FFF2CC")
-        wide = {"label": 60, "candidate_1_label": 40, "candidate_2_label": 40, "candidate_3_label": 40, NOTE: 30}
+        wide = {"label": 60, "under": 40, "candidate_1_label": 40, "candidate_2_label": 40, "candidate_3_label": 40, NOTE: 30}
         sheet.column_dimensions[letter].width = wide.get(column, max(len(column) + 2, 10))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    sheet.freeze_panes = "G2"
+    sheet.freeze_panes = "H2"
     sheet.auto_filter.ref = sheet.dimensions
     last = max(len(table) + 1, 2)
     codes = _codebook_sheet(book, sorted(set(table["codebook"].dropna())) or [DEFAULT_CODEBOOK])

@@ -172,7 +172,7 @@ def test_review_round_trip_with_convert(tmp_path: Path, capsys: pytest.CaptureFi
     sheet = pd.read_excel(xlsx, sheet_name="review", dtype=str)
     assert len(sheet) == UNSURE_ROWS and set(sheet["source_file"]) == {APPENDIX}
     listed = sheet[sheet["row"] == "8"].iloc[0]
-    assert listed["label"] == PLAN_CHECK[2]
+    assert (listed["label"], listed["under"]) == (PLAN_CHECK[2], "1.2. Kiểm tra CCHC")  # the section it is read in
     assert (listed["candidate_1"], listed["candidate_1_label"]) == ("1.2.2", "Số UBND cấp xã đã kiểm tra (Sử dụng cho UBND cấp huyện)")
     book = load_workbook(xlsx)
     assert book["review"].data_validations.dataValidation[0].formula1 == "=codebook!$A$2:$A$104"
