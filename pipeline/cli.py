@@ -299,6 +299,9 @@ def review_command(args: argparse.Namespace, console: Console) -> int:
         if args.apply is None:
             table = review_table(args.out, args.below, args.decided)
             written = write_review(table, args.xlsx or args.csv)
+            if table.empty:
+                console.print(f"wrote {written}: nothing to review, no indicator row is without a code or scored below {args.below:g}")
+                return EXIT_OK
             files = table["source_file"].nunique()
             console.print(f"wrote {written}: {len(table)} rows to review in {files} document(s). Fill in 'decision', "
                           f"then: cchc review {args.out} --apply {written}")

@@ -271,3 +271,14 @@ def test_review_round_trip_with_ingest_recodes_without_extracting(tmp_path: Path
     volatile = ["processed_at", "seconds"]
     assert restored.drop(columns=volatile, errors="ignore").equals(first.drop(columns=volatile, errors="ignore"))
     assert load(out, "documents")["n_overrides"].tolist() == [0, 0]
+
+
+def test_review_of_a_fully_coded_folder_says_so_and_of_no_folder_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["convert", str(RAW / "phuluc1_000.docx"), "--out", str(out)]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["review", str(out), "--xlsx", str(tmp_path / "r.xlsx")]) == EXIT_OK
+    assert "nothing to review" in capsys.readouterr().err
+    assert pd.read_excel(tmp_path / "r.xlsx", sheet_name="review").empty
+    assert main(["review", str(tmp_path / "absent"), "--xlsx", str(tmp_path / "s.xlsx")]) == EXIT_CANNOT_RUN
+    assert "does not exist" in " ".join(capsys.readouterr().err.split()) and not (tmp_path / "s.xlsx").exists()
