@@ -15,9 +15,12 @@ from normalizers.codebook import load_codebook
 from normalizers.codes import LabelRow, map_rows
 from pipeline import load
 from pipeline.cli import EXIT_CANNOT_RUN, EXIT_OK, main
+from pipeline.ingest import ingest
+from pipeline.ledger import Ledger
 from pipeline.overrides import ALL, DOCUMENT, Override, Overrides, load_overrides, save_overrides
 from pipeline.process import process_file
 from pipeline.recode import recode
+from pipeline.runner import file_options
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 APPENDIX = "appendix_001.docx"  # a commune's appendix whose sections 1.4–1.7 are not in the codebook
@@ -282,3 +285,28 @@ def test_review_of_a_fully_coded_folder_says_so_and_of_no_folder_fails(tmp_path:
     assert pd.read_excel(tmp_path / "r.xlsx", sheet_name="review").empty
     assert main(["review", str(tmp_path / "absent"), "--xlsx", str(tmp_path / "s.xlsx")]) == EXIT_CANNOT_RUN
     assert "does not exist" in " ".join(capsys.readouterr().err.split()) and not (tmp_path / "s.xlsx").exists()
+
+
+def test_a_run_that_dies_while_recoding_leaves_the_last_generation_and_the_next_run_finishes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src, out = _reports(tmp_path / "drop"), tmp_path / "data"
+    options = file_options(None, "keep")
+    ingest(src, out, options)
+    first = load(out)
+    doc_id = load(out, "documents").set_index("source_file").loc[APPENDIX, "doc_id"]
+    overrides = Overrides((Override(DOCUMENT, "1.2.1", PLAN_CHECK[2], APPENDIX, doc_id, 0, 8),))
+
+    def dies(self: Ledger, parts: dict[str, str]) -> None:
+        raise RuntimeError("killed between writing the re-coded part and recording it")
+
+    monkeypatch.setattr(Ledger, "set_parts", dies)
+    with pytest.raises(RuntimeError):
+        ingest(src, out, options, overrides=overrides)
+    monkeypatch.undo()
+    assert load(out).equals(first)  # readers still see the last published run
+    report = ingest(src, out, options, overrides=overrides)
+    assert (report.recoded, report.overrides_applied, len(report.processed)) == (1, 1, 0)
+    assert _row(load(out), *PLAN_CHECK[:2])["code_method"] == "override"
+    with sqlite3.connect(out / "ledger.sqlite") as db:
+        recorded = {f"{part}.parquet" for (part,) in db.execute("SELECT part FROM files")}
+    assert {p.name for p in (out / ".cchc" / "parts" / "indicators").iterdir()} == recorded  # the orphan is gone
