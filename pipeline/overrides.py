@@ -108,6 +108,8 @@ class Overrides:
         decision's label, else to the one row of the document with that label; a decision
         for every document applies to each row with its label that the first kind left.
         """
+        if not self.items:
+            return Decisions()
         keys = [match_key(str(r.get("label") or "")) for r in rows]
         at = {(r.get("table_id"), r.get("row")): i for i, r in enumerate(rows)}
         codes: dict[int, str | None] = {}
