@@ -67,10 +67,12 @@ class Decisions:
 
     @property
     def digest(self) -> str:
-        """Short fingerprint of the decisions, '' when there are none (names a stored part)."""
-        if not self.codes:
+        """Short fingerprint of what the document's rows show of the decisions, '' when there
+        are none: the codes, and the decisions missed (they are warned of). Names a stored part."""
+        if not self.codes and not self.missed:
             return ""
-        return hashlib.sha256(json.dumps(sorted(self.codes.items())).encode()).hexdigest()[:8]
+        missed = sorted(repr(o.key) for o in self.missed)
+        return hashlib.sha256(json.dumps([sorted(self.codes.items()), missed]).encode()).hexdigest()[:8]
 
 
 @dataclass(frozen=True)
