@@ -269,13 +269,14 @@ def test_review_round_trip_with_ingest_recodes_without_extracting(tmp_path: Path
     assert "outputs unchanged" in " ".join(capsys.readouterr().err.split())
 
     stale = Override(DOCUMENT, "1.1", "Dòng đã bị xoá", APPENDIX, str(decided["doc_id"]), 0, 99)
-    save_overrides(out / "overrides.csv", Overrides((stale,)))  # the decision withdrawn, one for a row that is gone
+    kept = load_overrides(out / "overrides.csv").items
+    save_overrides(out / "overrides.csv", Overrides((*kept, stale)))  # one more, for a row that is gone
     assert main(["ingest", str(src), "--out", str(out)]) == EXIT_OK
     documents = load(out, "documents").set_index("source_file")
     assert "override not applied, its row is gone: table 0 row 99 'Dòng đã bị xoá'" in documents.loc[APPENDIX, "warnings"]
-    assert _row(load(out), *PLAN_CHECK[:2])["code_method"] == "match"
+    assert _row(load(out), *PLAN_CHECK[:2])["code_method"] == "override"
 
-    save_overrides(out / "overrides.csv", Overrides())  # and that one withdrawn too
+    save_overrides(out / "overrides.csv", Overrides())  # every decision withdrawn
     assert main(["ingest", str(src), "--out", str(out)]) == EXIT_OK
     restored = load(out)
     volatile = ["processed_at", "seconds"]
