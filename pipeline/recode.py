@@ -25,7 +25,8 @@ def recode(result: FileResult, overrides: Overrides) -> tuple[FileResult, Decisi
     rows = result.indicators
     doc_id = str(result.document.get("doc_id") or "")
     decisions = overrides.decide(doc_id, rows) if rows else Decisions()
-    warnings = [f"{MISSED} table {o.table_id} row {o.row} '{o.label}'" for o in decisions.missed]
+    # '; ' separates a document's warnings, so it must not appear inside one
+    warnings = [f"{MISSED} table {o.table_id} row {o.row} '{o.label.replace('; ', ', ')}'" for o in decisions.missed]
     if not decisions.codes and not any(r.get("code_method") == CODE_OVERRIDE for r in rows):
         return _with_counts(result, result.indicators, result.checks, decisions, warnings), decisions
     codebook = load_codebook(str(rows[0]["codebook"]))

@@ -1,7 +1,7 @@
 """The review loop: rows the mapper was unsure of go to a spreadsheet, an analyst's
 decisions come back into the overrides file.
 
-`review_sheet` lists the indicator rows left without a code or coded with a score below
+`review_table` lists the indicator rows left without a code or coded with a score below
 `REVIEW_BELOW`, with the mapper's best candidates and their labels, and an empty
 `decision` column. Excel is the analyst's tool, so the workbook offers the codebook as a
 drop-down in that column and keeps it text (a typed 1.10 must not become 1.1); a CSV is

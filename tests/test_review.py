@@ -141,13 +141,13 @@ def test_decisions_follow_their_label_and_never_land_on_another_row() -> None:
 def test_recode_applies_decisions_and_withdrawing_them_restores_the_mappers_rows(appendix) -> None:
     doc_id = appendix.document["doc_id"]
     overrides = Overrides((Override(DOCUMENT, "1.2.1", PLAN_CHECK[2], APPENDIX, doc_id, 0, 8),
-                           Override(DOCUMENT, "9.9", "Không có dòng này", APPENDIX, doc_id, 0, 99)))
+                           Override(DOCUMENT, "9.9", "Không có; dòng này", APPENDIX, doc_id, 0, 99)))
     decided, decisions = recode(appendix, overrides)
     row = next(r for r in decided.indicators if (r["table_id"], r["row"]) == PLAN_CHECK[:2])
     assert (row["code"], row["code_method"], row["match_score"]) == ("1.2.1", "override", 100.0)
     assert decided.document["n_overrides"] == 1
     assert decided.document["n_unmapped"] == appendix.document["n_unmapped"] - 1
-    assert "override not applied, its row is gone: table 0 row 99 'Không có dòng này'" in decided.document["warnings"]
+    assert "override not applied, its row is gone: table 0 row 99 'Không có, dòng này'" in decided.document["warnings"]
     assert len(decisions.digest) == 8
     untouched = [(a, b) for a, b in zip(appendix.indicators, decided.indicators) if a["row"] != 8]
     assert all(a["code"] == b["code"] and a["value"] == b["value"] for a, b in untouched)
