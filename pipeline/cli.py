@@ -170,9 +170,13 @@ class JsonLog:
         sys.stderr.flush()
 
 
+def _overrides_path(args: argparse.Namespace) -> Path:
+    return args.overrides or args.out / OVERRIDES_FILE
+
+
 def _overrides(args: argparse.Namespace) -> tuple[Overrides, Path]:
     """The decisions this run applies; ValueError names a malformed line."""
-    path = args.overrides or args.out / OVERRIDES_FILE
+    path = _overrides_path(args)
     if args.overrides and not path.is_file():
         raise ValueError(f"overrides file not found: {path}")
     return load_overrides(path), path
@@ -294,7 +298,7 @@ def review_command(args: argparse.Namespace, console: Console) -> int:
     (nothing written) when the folder has no outputs or a decision is not a code."""
     from pipeline.review import read_decisions, review_table, write_review
 
-    path = args.overrides or args.out / OVERRIDES_FILE
+    path = _overrides_path(args)
     try:
         if args.apply is None:
             table = review_table(args.out, args.below, args.decided)

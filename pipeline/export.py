@@ -16,8 +16,6 @@ either the old file or the whole new one.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.loading import load, tables
 from pipeline.schema import SCHEMAS
-from pipeline.writers import TABLES
+from pipeline.writers import TABLES, replacing
 
 MAX_ROWS = 1_048_576  # a sheet's rows, header included
 MAX_CELL = 32_767  # characters in one cell
@@ -77,11 +75,8 @@ def export_xlsx(out: str | Path, xlsx: str | Path, names: list[str] | None = Non
             raise TooManyRows(f"{table} has {len(frame):,} rows; an Excel sheet holds {MAX_ROWS - 1:,} "
                               f"below its header: read it from the Parquet (pipeline.load) instead")
     xlsx = Path(xlsx)
-    xlsx.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{xlsx.stem}.", suffix=".tmp.xlsx", dir=xlsx.parent)
-    os.close(fd)
     result = Export(xlsx)
-    try:
+    with replacing(xlsx, suffix=".tmp.xlsx") as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl", date_format="YYYY-MM-DD",
                             datetime_format="YYYY-MM-DD HH:MM:SS") as writer:
             for table, loaded in frames.items():
@@ -89,10 +84,6 @@ def export_xlsx(out: str | Path, xlsx: str | Path, names: list[str] | None = Non
                 frame.to_excel(writer, sheet_name=table, index=False, na_rep="")
                 _format(writer.sheets[table], frame, types)
                 result.rows[table], result.truncated[table], result.cleaned[table] = len(frame), truncated, cleaned
-        os.replace(tmp, xlsx)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return result
 
 

@@ -20,13 +20,13 @@ import csv
 import hashlib
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from normalizers.vietnamese import match_key
+from pipeline.writers import replacing
 
 OVERRIDES_FILE = "overrides.csv"
 REVIEW_BELOW = 90.0  # coded rows with a lower match score are listed for review, with the uncoded ones
@@ -103,6 +103,19 @@ class Overrides:
             merged[o.key] = o
         return Overrides(tuple(merged.values())), added, replaced
 
+    @cached_property
+    def _index(self) -> tuple[dict[str, list[tuple[Override, str]]], dict[str, Override]]:
+        """Decisions by document, with their label keys, and decisions for every document by
+        label key: computed once, not for each of the thousands of documents a run applies them to."""
+        by_doc: dict[str, list[tuple[Override, str]]] = {}
+        wide: dict[str, Override] = {}
+        for o in self.items:
+            if o.scope == ALL:
+                wide[match_key(o.label)] = o
+            else:
+                by_doc.setdefault(o.doc_id, []).append((o, match_key(o.label)))
+        return by_doc, wide
+
     def decide(self, doc_id: str, rows: list[Mapping[str, object]]) -> Decisions:
         """Which of a document's indicator rows (in stored order) a person decided.
 
@@ -110,16 +123,14 @@ class Overrides:
         decision's label, else to the one row of the document with that label; a decision
         for every document applies to each row with its label that the first kind left.
         """
-        if not self.items:
+        mine, wide = self._index[0].get(doc_id, ()), self._index[1]
+        if not mine and not wide:
             return Decisions()
         keys = [match_key(str(r.get("label") or "")) for r in rows]
         at = {(r.get("table_id"), r.get("row")): i for i, r in enumerate(rows)}
         codes: dict[int, str | None] = {}
         missed = []
-        for o in self.items:
-            if o.scope != DOCUMENT or o.doc_id != doc_id:
-                continue
-            key = match_key(o.label)
+        for o, key in mine:
             i = at.get((o.table_id, o.row))
             if i is None or keys[i] != key:
                 same = [j for j, k in enumerate(keys) if k == key]
@@ -128,7 +139,6 @@ class Overrides:
                 missed.append(o)
             else:
                 codes[i] = o.code
-        wide = {match_key(o.label): o for o in self.items if o.scope == ALL}
         for i, (r, key) in enumerate(zip(rows, keys)):
             o = wide.get(key)
             if i not in codes and o is not None and (not o.codebook or o.codebook == r.get("codebook")):
@@ -201,14 +211,5 @@ def save_overrides(path: Path, overrides: Overrides) -> None:
         writer.writerow([o.scope, o.code or NO_CODE, o.label, o.source_file, o.doc_id,
                          "" if o.table_id is None else o.table_id, "" if o.row is None else o.row,
                          o.codebook, o.decided_at, o.note])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            fh.write(buffer.getvalue())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(path, durable=True) as tmp:
+        tmp.write_text(buffer.getvalue(), encoding="utf-8-sig", newline="")

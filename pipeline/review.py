@@ -12,8 +12,6 @@ sheet row, never half-applied.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,15 +21,17 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from normalizers.codebook import DEFAULT_CODEBOOK, load_codebook
+from normalizers.codebook import DEFAULT_CODEBOOK, Codebook, load_codebook
 from normalizers.codes import LabelRow, row_parents
 from pipeline.loading import load
 from pipeline.overrides import ALL, DOCUMENT, NO_CODE, REVIEW_BELOW, Override, parse_code
 from pipeline.process import CODE_OVERRIDE
+from pipeline.writers import replacing
 
 SHEET, CODEBOOK_SHEET = "review", "codebook"
 DECISION, SCOPE, NOTE = "decision", "scope", "note"
 CANDIDATES = 3
+WIDTHS = {"label": 60, "under": 40, "candidate_1_label": 40, "candidate_2_label": 40, "candidate_3_label": 40, NOTE: 30}
 ROW_COLUMNS = ["source_file", "page", "table_id", "row", "under", "code_printed", "label", "unit", "value_text",
                "code", "code_method", "match_score"]
 HOW_TO = [
@@ -54,20 +54,24 @@ def review_table(out: str | Path, below: float = REVIEW_BELOW, decided: bool = F
         unsure &= rows["code_method"].fillna("") != CODE_OVERRIDE
     rows = rows[unsure].reset_index(drop=True)
     table = rows[ROW_COLUMNS].copy()
-    for n in range(1, CANDIDATES + 1):
-        table[f"candidate_{n}"], table[f"candidate_{n}_label"], table[f"candidate_{n}_score"] = None, None, None
-    for i, (text, book) in enumerate(zip(rows["candidates"], rows["codebook"])):
-        codebook = load_codebook(book)
-        for n, item in enumerate(str(text or "").split("; ")[:CANDIDATES], start=1):
-            if ":" not in item:
-                continue
-            code, score = item.rsplit(":", 1)
-            indicator = codebook.get(code)
-            table.loc[i, [f"candidate_{n}", f"candidate_{n}_label", f"candidate_{n}_score"]] = [
-                code, indicator.label if indicator else None, float(score)]
+    candidates = [_candidates(text, load_codebook(book)) for text, book in zip(rows["candidates"], rows["codebook"])]
+    for n in range(CANDIDATES):
+        for j, suffix in enumerate(("", "_label", "_score")):
+            table[f"candidate_{n + 1}{suffix}"] = [c[n][j] if n < len(c) else None for c in candidates]
     table[DECISION], table[SCOPE], table[NOTE] = None, DOCUMENT, None
     table["doc_id"], table["codebook"] = rows["doc_id"], rows["codebook"]
     return table
+
+
+def _candidates(text: object, codebook: Codebook) -> list[tuple[str, str | None, float]]:
+    """'1.2.2:30.3; 1.2.1:26.5' as (code, its label in the codebook, score), best first."""
+    out = []
+    for item in str(text or "").split("; ")[:CANDIDATES]:
+        if ":" in item:
+            code, score = item.rsplit(":", 1)
+            indicator = codebook.get(code)
+            out.append((code, indicator.label if indicator else None, float(score)))
+    return out
 
 
 def _parents(rows: pd.DataFrame) -> list[str | None]:
@@ -85,18 +89,11 @@ def _parents(rows: pd.DataFrame) -> list[str | None]:
 def write_review(table: pd.DataFrame, path: str | Path) -> Path:
     """The table as an .xlsx workbook (or a .csv with a BOM), replacing `path` atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
-    os.close(fd)
-    try:
+    with replacing(path, suffix=f".tmp{path.suffix}") as tmp:
         if path.suffix.lower() == ".csv":
             table.to_csv(tmp, index=False, encoding="utf-8-sig")
         else:
             _workbook(table).save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
@@ -116,8 +113,7 @@ def _workbook(table: pd.DataFrame) -> Workbook:
                 cell.number_format = "@"
             if column == DECISION:
                 cell.fill = PatternFill("solid", fgColor="FFF2CC")
-        wide = {"label": 60, "under": 40, "candidate_1_label": 40, "candidate_2_label": 40, "candidate_3_label": 40, NOTE: 30}
-        sheet.column_dimensions[letter].width = wide.get(column, max(len(column) + 2, 10))
+        sheet.column_dimensions[letter].width = WIDTHS.get(column, max(len(column) + 2, 10))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "H2"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,21 +28,30 @@ def to_arrow(table: str, records: Iterable[dict[str, object]]) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
-def write_atomic(table: pa.Table, path: Path, durable: bool = False) -> None:
-    """Write a Parquet file so that `path` holds either the old or the whole new file;
-    `durable` also flushes it to disk first, for files a ledger will vouch for."""
+@contextmanager
+def replacing(path: Path, suffix: str = ".tmp", durable: bool = False) -> Iterator[Path]:
+    """A temporary file beside `path` to write the new one to: renamed over `path` when the
+    block succeeds, removed when it fails, so `path` holds the old file or the whole new one.
+    `durable` flushes it to disk before the rename, for files a ledger will vouch for."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(fd)
+    tmp = Path(name)
     try:
-        pq.write_table(table, tmp, compression="zstd")
+        yield tmp
         if durable:
-            with open(tmp, "rb") as fh:
+            with tmp.open("rb") as fh:
                 os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def write_atomic(table: pa.Table, path: Path, durable: bool = False) -> None:
+    """Write a Parquet file so that `path` holds either the old or the whole new file."""
+    with replacing(path, durable=durable) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
 
 
 def write_outputs(records: dict[str, list[dict[str, object]]], out_dir: Path) -> dict[str, Path]:
