@@ -10,7 +10,7 @@ r04-r07 (/work/shared/real, skipped when absent):
   core with OMP_THREAD_LIMIT=1 (the pipeline's parallelism) -> `plain s/pg`.  Also the
   same CLI with tesseract's default threads, pages one after another (what a user typing
   `tesseract` gets) -> `default s/pg`;
-- pipeline: wall time of `pipeline.process.process_file(path)` (open, render, deskew,
+- pipeline: wall time of `pipeline.convert.process.process_file(path)` (open, render, deskew,
   grid, OCR, mapping: everything) / pages -> `pipeline s/pg`; `ratio` = pipeline / plain.
 
 Every time is the faster of ``--repeat`` runs (default 2: the second is warm), plain and
@@ -268,7 +268,7 @@ def camelot_sandwich(pngs: list[Path]) -> dict[str, list[Grid]]:
 
 def bench(name: str, path: Path, twin: Path | None, twin_rows: list[Record] | None, repeat: int,
           default_repeat: int, camelot: bool) -> Record:
-    from pipeline.process import process_file
+    from pipeline.convert.process import process_file
     from tests.fixtures.metrics import indicator_agreement
 
     dpis = page_dpis(path)
@@ -346,7 +346,7 @@ def cells_table(results: list[Record], extra: dict[str, dict[str, Record]] | Non
 
 
 def main_part(args: argparse.Namespace) -> int:
-    from pipeline.process import process_file
+    from pipeline.convert.process import process_file
 
     fixtures, twins, real = build_inputs(args.out, args.only)
     twin_rows = {src: process_file(src).indicators for src in set(twins.values())}

@@ -26,7 +26,7 @@ from typing import TypeVar
 import camelot
 import pdfplumber
 
-from pipeline.process import process_file
+from pipeline.convert.process import process_file
 from tests.fixtures.build import build_all
 from tests.fixtures.seeds import SeedTable, appendix_001, phuluc1_000
 

@@ -5,7 +5,7 @@ The Word XML is walked directly with lxml rather than through python-docx's ``ce
 with four times its words) and drop ``<w:softHyphen/>`` (the TCVN3 letter ư).  Text is read run
 by run together with the run's font, and assembled through a ``decode`` callback:
 `extract_docx_decoded`, the pipeline's reader, uses it to convert runs typed in legacy 8-bit
-fonts (TCVN3 .VnTime, VNI-Times; `normalizers.legacy`) with one encoding chosen per font.
+fonts (TCVN3 .VnTime, VNI-Times; `core.legacy`) with one encoding chosen per font.
 """
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ from docx.document import Document as DocxDocument
 from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 
+from core.legacy import font_decoder
+from core.model import METHOD_DOCX, Cell, Document, Page, Table
+from core.vietnamese import LOW_QUALITY, syllable_score
 from extractors.errors import ExtractionError
-from extractors.model import METHOD_DOCX, Cell, Document, Page, Table
-from normalizers.legacy import font_decoder
-from normalizers.vietnamese import LOW_QUALITY, syllable_score
 
 Decoder = Callable[[str, str | None], str]
 

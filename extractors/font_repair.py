@@ -31,8 +31,8 @@ import pypdfium2 as pdfium
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
+from core.vietnamese import TONE_MARKS, is_syllable
 from extractors.tesseract import cores, mosaic, mosaic_lines, ocr_many
-from normalizers.vietnamese import TONE_MARKS, is_syllable
 
 CID = re.compile(r"^\(cid:(\d+)\)$")
 UNREADABLE = "\ufffd"

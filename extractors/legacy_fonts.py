@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from normalizers import legacy
+from core import legacy
 
 
 def _font_label(font: str) -> str:

@@ -22,11 +22,11 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image
 
-from extractors.model import METHOD_OCR, Cell, Page, Table
+from core.model import METHOD_OCR, Cell, Page, Table
+from core.vietnamese import LOW_QUALITY, nfc, syllable_score
 from extractors.page_image import PageImage, despeckle, ink, render, upright_page
 from extractors.ruling import Grid, GridCell, page_rules
 from extractors.tesseract import OcrWord, cores, mosaic, mosaic_lines, mosaic_words, ocr_words
-from normalizers.vietnamese import LOW_QUALITY, nfc, syllable_score
 
 PSM_TEXT = 3  # a page of prose: tesseract's layout analysis keeps side-by-side blocks apart
 PSM_TABLE = 6  # the mosaic of a table page's cells: one uniform block of short lines

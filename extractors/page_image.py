@@ -16,8 +16,8 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image
 
+from core.vietnamese import syllable_score
 from extractors.tesseract import OcrWord, mosaic, mosaic_words, ocr_words
-from normalizers.vietnamese import syllable_score
 
 MIN_DPI, MAX_DPI = 100, 400
 DEFAULT_DPI = 300  # when the page has no image to take the resolution from

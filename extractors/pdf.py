@@ -21,16 +21,16 @@ from pdfminer.psexceptions import PSEOF
 from pdfplumber.page import Page as PlumberPage
 from pdfplumber.utils.exceptions import PdfminerException
 
-from extractors import MAX_PAGES
+from core.legacy import encoding_for_font
+from core.model import METHOD_FONT_REPAIR, METHOD_TEXT, Document, Page, Table
+from core.vietnamese import LOW_QUALITY, nfc, syllable_score
 from extractors.errors import ExtractionError
 from extractors.font_repair import UNREADABLE, GlyphMap, GlyphWord, apply_maps, glyph_id, rebuild_maps, unmapped_words
 from extractors.legacy_fonts import decode_legacy_chars
 from extractors.ocr import ScanPage, ocr_pdf_pages
 from extractors.page_image import scan_dpi
-from extractors.model import METHOD_FONT_REPAIR, METHOD_TEXT, Document, Page, Table
 from extractors.pdf_tables import page_tables, page_text
-from normalizers.legacy import encoding_for_font
-from normalizers.vietnamese import LOW_QUALITY, nfc, syllable_score
+from extractors.sources import MAX_PAGES
 
 # pdfplumber's stock ruled-table finder: the baseline benchmarks/run.py measures; tables are read by pdf_tables.
 SCAN_TEXT_COVERAGE = 0.02  # below this share of the page in text, with a large image: a scan
@@ -45,8 +45,8 @@ def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None,
     """Read every page's text and ruled tables, from the text layer or, for scans, by OCR.
 
     A page is a scan when images cover most of it and text almost none (a scan may carry
-    a text layer holding only its digital-signature box).  Pages whose fonts left glyphs unmapped wait until every such page has been seen: the
-    glyph maps are rebuilt once per font from a few OCR'd words (`font_repair`), then
+    a text layer holding only its digital-signature box).  Pages whose fonts left glyphs
+    unmapped wait until every such page has been seen: the glyph maps are rebuilt once per font from a few OCR'd words (`font_repair`), then
     those pages are read with them.  Maps saved from an earlier run (`Document.glyph_maps`)
     can be passed in to skip the OCR for their fonts.  A file of more than `max_pages`
     pages is refused before pdfplumber opens it: even closing a pdfplumber PDF lists every page.

@@ -30,8 +30,8 @@ from pdfplumber.page import Page as PlumberPage
 from pdfplumber.table import Table as PlumberTable
 from pdfplumber.utils import extract_text, filter_edges, obj_to_edges
 
-from extractors.model import Cell, Table
-from normalizers.vietnamese import nfc
+from core.model import Cell, Table
+from core.vietnamese import nfc
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom: pdfplumber's page space, y down
 Colour = tuple[float, float, float]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
 
-from normalizers.vietnamese import match_key, nfc
+from core.vietnamese import match_key, nfc
 
 DEFAULT_CODEBOOK = "cchc-2021"
 

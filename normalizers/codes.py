@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from core.vietnamese import match_key
 from normalizers.codebook import Codebook, Indicator
 from normalizers.numbers import unit_kind
-from normalizers.vietnamese import match_key
 
 THRESHOLD = 80.0
 UNIT_CONFLICT_PENALTY = 15.0

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from extractors.model import Table
+from core.model import Table
+from core.vietnamese import has_phrase, match_key
 from normalizers.codebook import Codebook
 from normalizers.headers import is_column_number_row
 from normalizers.table_kinds import CRITERION
-from normalizers.vietnamese import has_phrase, match_key
 
 PAR_CODEBOOK = "par-index-2021"
 SAME_NAME = 70.0  # rapidfuzz token-set ratio above which a printed name is the codebook's criterion

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from extractors.model import Table
+from core.model import Table
+from core.vietnamese import has_phrase, match_key
 from normalizers.headers import PATH_SEPARATOR, is_column_number_row
 from normalizers.numbers import parse_number
-from normalizers.vietnamese import has_phrase, match_key
 
 # Field → (phrases the column's header path must all contain, phrases any of which its last
 # header cell must contain); the first rule a column satisfies names it.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from extractors.model import Table
+from core.model import Table
 
 PATH_SEPARATOR = " / "
 NUMBER = re.compile(r"^[-+]?\d[\d.,]*\s*%?$")  # a count, an amount or a percentage as printed

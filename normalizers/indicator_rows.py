@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractors.model import Table
+from core.model import Table
+from core.vietnamese import match_key
 from normalizers.headers import is_column_number_row
-from normalizers.vietnamese import match_key
 
 MAX_HEADER_ROWS = 4
 

@@ -11,7 +11,7 @@ import calendar
 import re
 from datetime import date
 
-from normalizers.vietnamese import nfc
+from core.vietnamese import nfc
 
 PAGE_CHARS = 4000  # about one printed page: a DOCX arrives as one long "page"
 _HEAD_LINES = 25  # a title block is never longer; past it, lines are body or table

@@ -26,9 +26,9 @@ from typing import Literal
 
 import ftfy
 
-from extractors.model import Document
-from normalizers import legacy
-from normalizers.vietnamese import TONE_MARKS, syllable_score
+from core import legacy
+from core.model import Document
+from core.vietnamese import TONE_MARKS, syllable_score
 
 ToneStyle = Literal["keep", "old", "new"]
 TONE_STYLES: tuple[ToneStyle, ...] = ("keep", "old", "new")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.vietnamese import has_phrase, match_key
 from normalizers.dossiers import UNIT_PHRASES
 from normalizers.headers import NUMBER
-from normalizers.vietnamese import has_phrase, match_key
 
 INDICATOR, PAR_CRITERIA, PLAN_EXECUTION, DOSSIER, OTHER = "indicator", "par_criteria", "plan_execution", "dossier", "other"
 KINDS = (INDICATOR, PAR_CRITERIA, PLAN_EXECUTION, DOSSIER, OTHER)

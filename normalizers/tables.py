@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from rapidfuzz import fuzz
 
-from extractors.model import Cell, Table
+from core.model import Cell, Table
 from normalizers.headers import NUMBER
 
 X_TOLERANCE = 3.0  # points: a continuation's left and right edges match the original's

@@ -17,7 +17,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from extractors.pdf_tables import char_turn, page_tables
-from pipeline.process import process_file
+from pipeline.convert.process import process_file
 
 CAMELOT = Path(__file__).resolve().parents[1].parent / "shared" / "external" / "camelot"
 CASES = json.loads((CAMELOT / "expected.json").read_text(encoding="utf-8")) if CAMELOT.is_dir() else []

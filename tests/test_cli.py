@@ -11,8 +11,9 @@ import pytest
 from reportlab.lib import pdfencrypt
 from reportlab.pdfgen import canvas
 
-from pipeline.cli import EXIT_CANNOT_RUN, EXIT_OK, EXIT_SOME_FAILED, main
-from pipeline.schema import SCHEMAS
+from pipeline.cli import main
+from pipeline.dataset.schema import SCHEMAS
+from pipeline.terminal import EXIT_CANNOT_RUN, EXIT_OK, EXIT_SOME_FAILED
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 
@@ -94,7 +95,7 @@ def _dies_on_crash_pdf(path, **kwargs):
     """Stands in for a parser that kills its process (a segfault, the OOM killer)."""
     import os
 
-    from pipeline.process import process_file
+    from pipeline.convert.process import process_file
 
     if Path(path).name == "b_crash.pdf":
         os._exit(1)
@@ -102,15 +103,15 @@ def _dies_on_crash_pdf(path, **kwargs):
 
 
 def test_a_worker_that_dies_fails_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pipeline.guard
-    import pipeline.runner
+    import pipeline.convert.guard
+    import pipeline.convert.runner
 
     src = tmp_path / "in"
     src.mkdir()
     for name in ("a.pdf", "b_crash.pdf", "c.pdf"):
         shutil.copy(RAW / "phuluc1_000.pdf", src / name)
-    monkeypatch.setattr(pipeline.guard, "process_file", _dies_on_crash_pdf)
-    batch = pipeline.runner.run_batch(src, workers=1)
+    monkeypatch.setattr(pipeline.convert.guard, "process_file", _dies_on_crash_pdf)
+    batch = pipeline.convert.runner.run_batch(src, workers=1)
     status = {r.document["source_file"]: (r.document["status"], r.document.get("error")) for r in batch.results}
     assert status["a.pdf"][0] == status["c.pdf"][0] == "ok"
     assert status["b_crash.pdf"][0] == "failed" and "worker process died (exit code 1)" in status["b_crash.pdf"][1]

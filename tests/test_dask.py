@@ -6,11 +6,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.cli import EXIT_CANNOT_RUN, EXIT_SOME_FAILED, main
-from pipeline.executors import DaskExecutor, LocalExecutor
-from pipeline.ingest import ingest
-from pipeline.runner import file_options
-from pipeline.writers import TABLES
+from pipeline.cli import main
+from pipeline.convert.executors import DaskExecutor, LocalExecutor
+from pipeline.convert.runner import file_options
+from pipeline.dataset.writers import TABLES
+from pipeline.ingest.run import ingest
+from pipeline.terminal import EXIT_CANNOT_RUN, EXIT_SOME_FAILED
 
 distributed = pytest.importorskip("distributed")
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from pipeline.dictionary import COMMAND, DOC, EXAMPLES, ROWS, main, render, type_name
-from pipeline.schema import SCHEMAS
+from pipeline.dataset.dictionary import COMMAND, DOC, EXAMPLES, ROWS, main, render, type_name
+from pipeline.dataset.schema import SCHEMAS
 
 
 def test_committed_dictionary_is_current() -> None:

@@ -10,9 +10,9 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls
 
+from core.model import METHOD_DOCX, Cell
 from extractors.docx import extract_docx
 from extractors.errors import ExtractionError
-from extractors.model import METHOD_DOCX, Cell
 
 # ../shared/real beside the checkout; searched upwards so a worktree deeper down finds it too.
 _HERE = Path(__file__).resolve()

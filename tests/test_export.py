@@ -11,11 +11,13 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from pipeline import export, load
-from pipeline.cli import EXIT_CANNOT_RUN, EXIT_OK, main
-from pipeline.export import MAX_CELL, export_xlsx
-from pipeline.schema import SCHEMAS
-from pipeline.writers import TABLES, to_arrow, write_atomic
+from pipeline import load
+from pipeline.cli import main
+from pipeline.dataset import export
+from pipeline.dataset.export import MAX_CELL, export_xlsx
+from pipeline.dataset.schema import SCHEMAS
+from pipeline.dataset.writers import TABLES, to_arrow, write_atomic
+from pipeline.terminal import EXIT_CANNOT_RUN, EXIT_OK
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 ISSUER = "UBND HUYỆN TUẦN GIÁO"  # phuluc1_000.docx's title block

@@ -7,11 +7,11 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
+from core.model import METHOD_FONT_REPAIR, METHOD_TEXT
 from extractors import font_repair
 from extractors.font_repair import GlyphMap, GlyphWord, vote_map
-from extractors.model import METHOD_FONT_REPAIR, METHOD_TEXT
 from extractors.pdf import extract_pdf
-from pipeline.process import process_file
+from pipeline.convert.process import process_file
 from tests.fixtures.broken_fonts import BODY_FONT, truth_text
 from tests.fixtures.metrics import cer
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.guard
-from pipeline.executors import LocalExecutor
-from pipeline.guard import Limits
-from pipeline.process import unconverted
+import pipeline.convert.guard
+from pipeline.convert.executors import LocalExecutor
+from pipeline.convert.guard import Limits
+from pipeline.convert.process import unconverted
 
 _fork = os.fork
 
@@ -31,7 +31,7 @@ def _sleepy(path, **kwargs):
 def test_a_fast_document_is_not_held_by_a_slow_sibling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A child forked by one thread while another thread's result pipe is open would keep
     that pipe's write end, and the fast document would wait until the slow child exits."""
-    monkeypatch.setattr(pipeline.guard, "process_file", _sleepy)
+    monkeypatch.setattr(pipeline.convert.guard, "process_file", _sleepy)
     monkeypatch.setattr(os, "fork", _slow_fork)
     for name in ("slow.pdf", "fast.pdf"):
         (tmp_path / name).write_bytes(b"%PDF-1.4")

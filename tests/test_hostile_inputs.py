@@ -9,10 +9,10 @@ import pytest
 from pdfminer.pdfpage import PDFPage
 
 import extractors.pdf
-import pipeline.process
+import pipeline.convert.process
 from extractors import MAX_PAGES, extract
 from extractors.errors import ExtractionError
-from pipeline.process import OUT_OF_MEMORY, process_file
+from pipeline.convert.process import OUT_OF_MEMORY, process_file
 from tests.fixtures.hostile import MANY_PAGES, build_hostile
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
@@ -76,7 +76,7 @@ def test_out_of_memory_outside_the_extractor(monkeypatch: pytest.MonkeyPatch) ->
     def exhausted(*args: object) -> None:
         raise MemoryError
 
-    monkeypatch.setattr(pipeline.process, "repair_document", exhausted)
+    monkeypatch.setattr(pipeline.convert.process, "repair_document", exhausted)
     document = process_file(RAW / "appendix_001.docx").document
     assert (document["status"], document["error"]) == ("failed", OUT_OF_MEMORY)
 

@@ -14,13 +14,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.cli import EXIT_BUSY, EXIT_OK, EXIT_SOME_FAILED, main
-from pipeline.guard import Limits
-from pipeline.ingest import ingest, plan
-from pipeline.lock import Busy, RunLock
-from pipeline.runner import file_options
-from pipeline.store import Store
-from pipeline.writers import TABLES
+from pipeline.cli import main
+from pipeline.convert.guard import Limits
+from pipeline.convert.runner import file_options
+from pipeline.dataset.writers import TABLES
+from pipeline.ingest.lock import Busy, RunLock
+from pipeline.ingest.run import ingest, plan
+from pipeline.ingest.store import Store
+from pipeline.terminal import EXIT_BUSY, EXIT_OK, EXIT_SOME_FAILED
 from tests.fixtures.hostile import build_hostile
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
@@ -223,7 +224,7 @@ def test_a_run_that_finds_the_lock_taken_exits_3_and_writes_nothing(tmp_path: Pa
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     src, out = _corpus(tmp_path / "in", ("phuluc1_000.docx",)), tmp_path / "out"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from pipeline.lock import Busy, RunLock\n"
+        [sys.executable, "-c", "import sys; from pathlib import Path; from pipeline.ingest.lock import Busy, RunLock\n"
          f"with RunLock(Path({str(out / '.cchc' / 'lock')!r})):\n    print('held', flush=True); sys.stdin.read()"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )

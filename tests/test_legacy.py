@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pdfplumber.utils import extract_text
 
+from core import legacy
+from core.legacy import decode, decode_chars, encode, encoding_for_font, font_decoder, guess_encoding, to_byte
+from core.vietnamese import syllable_score
 from extractors.docx import extract_docx, extract_docx_decoded
-from normalizers import legacy
-from normalizers.legacy import decode, decode_chars, encode, encoding_for_font, font_decoder, guess_encoding, to_byte
-from normalizers.vietnamese import syllable_score
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real"
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import docx
 import pytest
 
+from core.vietnamese import syllable_score
 from extractors import extract
 from extractors.docx import extract_docx
-from normalizers.vietnamese import syllable_score
-from pipeline.process import process_file
+from pipeline.convert.process import process_file
 from tests.fixtures.build import build_docx_phuluc1
 from tests.fixtures.legacy_docx import LEGACY_BUILDERS, mixed_text
 from tests.fixtures.seeds import phuluc1_000

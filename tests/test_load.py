@@ -1,4 +1,4 @@
-"""pipeline.loading: one reading API over `convert` and `ingest` outputs, typed by the contract."""
+"""pipeline.dataset.loading: one reading API over `convert` and `ingest` outputs, typed by the contract."""
 from __future__ import annotations
 
 import shutil
@@ -11,9 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import duckdb_views, load, tables
-from pipeline.cli import EXIT_OK, main
-from pipeline.schema import SCHEMAS
-from pipeline.writers import TABLES
+from pipeline.cli import main
+from pipeline.dataset.schema import SCHEMAS
+from pipeline.dataset.writers import TABLES
+from pipeline.terminal import EXIT_OK
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 DIFFERS = ["seconds", "processed_at", "source_path"]  # by design between two runs and the two layouts
@@ -153,6 +154,6 @@ def test_bad_arguments_are_named(outputs: dict[str, Path]) -> None:
 def test_pipeline_load_is_the_function_and_import_stays_cheap() -> None:
     from pipeline import load as imported
 
-    assert imported is load and imported.__module__ == "pipeline.loading"
+    assert imported is load and imported.__module__ == "pipeline.dataset.loading"
     code = "import sys, pipeline; assert not {'pandas', 'pyarrow', 'duckdb'} & set(sys.modules), sys.modules.keys()"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -12,8 +12,8 @@ import pytest
 
 from extractors import extract
 from normalizers.metadata import document_metadata
-from pipeline.process import process_file
-from pipeline.schema import SCHEMAS
+from pipeline.convert.process import process_file
+from pipeline.dataset.schema import SCHEMAS
 from tests.fixtures.seeds import seed_text
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"

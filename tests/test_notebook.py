@@ -21,7 +21,8 @@ import pytest
 from nbclient import NotebookClient
 from PIL import Image
 
-from pipeline.cli import EXIT_SOME_FAILED, main
+from pipeline.cli import main
+from pipeline.terminal import EXIT_SOME_FAILED
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"

@@ -12,11 +12,11 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 
-from extractors.model import METHOD_OCR, METHOD_TEXT
+from core.model import METHOD_OCR, METHOD_TEXT
 from extractors.page_image import ink, render, rotate, skew_angle
 from extractors.pdf import extract_pdf
 from extractors.ruling import find_grids, line_masks
-from pipeline.process import process_file
+from pipeline.convert.process import process_file
 from tests.fixtures.metrics import indicator_agreement
 from tests.fixtures.scans import SCANS
 
@@ -101,7 +101,7 @@ def test_grid_from_pixels_matches_the_vector_table(built: dict[str, Path], name:
 
 
 def test_numbering_column_found_by_content_when_its_header_is_misread() -> None:
-    from extractors.model import Cell, Table
+    from core.model import Cell, Table
     from normalizers.indicator_rows import column_roles
 
     rows = [["sTr", "Chỉ tiêu thống kê", "Số liệu"], ["1.", "Công tác chỉ đạo", ""], ["1.1.", "Kế hoạch CCHC", "01"],

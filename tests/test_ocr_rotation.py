@@ -15,8 +15,8 @@ import pdfplumber
 import pypdfium2 as pdfium
 import pytest
 
+from core.model import METHOD_OCR
 from extractors import page_image
-from extractors.model import METHOD_OCR
 from extractors.ocr import ocr_page
 from extractors.page_image import (
     SIDEWAYS,
@@ -30,7 +30,7 @@ from extractors.page_image import (
     turned,
     upright_page,
 )
-from pipeline.process import process_file
+from pipeline.convert.process import process_file
 from tests.fixtures.metrics import indicator_agreement
 from tests.fixtures.scans import TURNED_SCANS, build_all
 

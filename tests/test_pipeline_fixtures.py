@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.process import process_file
+from pipeline.convert.process import process_file
 
 GOLD = Path(__file__).parent / "gold"
 

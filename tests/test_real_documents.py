@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.runner import run_batch
+from pipeline.convert.runner import run_batch
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.model import Cell, Document, Page, Table
+from core.model import Cell, Document, Page, Table
 from normalizers.repair import Repaired, apply_plan, place_tones_new, place_tones_old, repair_document, repair_text
-from pipeline.process import process_file
+from pipeline.convert.process import process_file
 from tests.fixtures.build import build_docx_phuluc1
 from tests.fixtures.legacy_docx import _build_phuluc1, legacy_runs
 from tests.fixtures.seeds import seed_text

@@ -14,13 +14,14 @@ from openpyxl import load_workbook
 from normalizers.codebook import load_codebook
 from normalizers.codes import LabelRow, map_rows
 from pipeline import load
-from pipeline.cli import EXIT_CANNOT_RUN, EXIT_OK, main
-from pipeline.ingest import ingest
-from pipeline.ledger import Ledger
-from pipeline.overrides import ALL, DOCUMENT, Override, Overrides, load_overrides, save_overrides
-from pipeline.process import process_file
-from pipeline.recode import recode
-from pipeline.runner import file_options
+from pipeline.cli import main
+from pipeline.convert.overrides import ALL, DOCUMENT, Override, Overrides, load_overrides, save_overrides
+from pipeline.convert.process import process_file
+from pipeline.convert.recode import recode
+from pipeline.convert.runner import file_options
+from pipeline.ingest.ledger import Ledger
+from pipeline.ingest.run import ingest
+from pipeline.terminal import EXIT_CANNOT_RUN, EXIT_OK
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 APPENDIX = "appendix_001.docx"  # a commune's appendix whose sections 1.4–1.7 are not in the codebook

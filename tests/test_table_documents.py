@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.process import FileResult, process_file
+from pipeline.convert.process import FileResult, process_file
 from tests.fixtures.seeds import DOSSIER_VALUES, criteria_003, dossier_000, plan_000
 from tests.fixtures.tables import ALTERATIONS
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.model import Cell, Table
+from core.model import Cell, Table
 from normalizers.codebook import load_codebook
 from normalizers.criteria import PAR_CODEBOOK, criterion_rows
 from normalizers.dossiers import column_field, dossier_rows
 from normalizers.headers import column_names, header_depth
 from normalizers.table_kinds import DOSSIER, OTHER, PAR_CRITERIA, PLAN_EXECUTION, classify
 from normalizers.tables import stitch
-from pipeline.checks import dossier_checks, indicator_checks
+from pipeline.convert.checks import dossier_checks, indicator_checks
 
 
 def table(rows: list[list[str]], page: int = 1, spans: dict[tuple[int, int], tuple[int, int]] | None = None,

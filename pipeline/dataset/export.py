@@ -25,9 +25,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.loading import load, tables
-from pipeline.schema import SCHEMAS
-from pipeline.writers import TABLES, replacing
+from pipeline.dataset.loading import load, tables
+from pipeline.dataset.schema import SCHEMAS
+from pipeline.dataset.writers import TABLES, replacing
 
 MAX_ROWS = 1_048_576  # a sheet's rows, header included
 MAX_CELL = 32_767  # characters in one cell

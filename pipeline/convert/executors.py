@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Protocol
 
-from pipeline.guard import Limits, Processed, failed, run_guarded
+from pipeline.convert.guard import Limits, Processed, failed, run_guarded
 
 
 class Executor(Protocol):

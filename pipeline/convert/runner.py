@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractors import SUFFIXES
-from pipeline.executors import Executor, LocalExecutor
-from pipeline.guard import DEFAULT_LIMITS, Limits
-from pipeline.overrides import NO_OVERRIDES, Overrides
-from pipeline.process import FileResult, unconverted
-from pipeline.recode import recode
-from pipeline.writers import TABLES
+from pipeline.convert.executors import Executor, LocalExecutor
+from pipeline.convert.guard import DEFAULT_LIMITS, Limits
+from pipeline.convert.overrides import NO_OVERRIDES, Overrides
+from pipeline.convert.process import FileResult, unconverted
+from pipeline.convert.recode import recode
+from pipeline.dataset.writers import TABLES
 
 OLD_FORMATS = {".doc": "old binary Word .doc: save it as .docx", ".xls": "Excel file: not a report format"}
 

@@ -21,15 +21,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.executors import Executor, LocalExecutor
-from pipeline.guard import DEFAULT_LIMITS, Limits, Processed
-from pipeline.ledger import Entry, Ledger
-from pipeline.lock import RunLock
-from pipeline.overrides import NO_OVERRIDES, Overrides
-from pipeline.process import sha256_file
-from pipeline.recode import recode
-from pipeline.runner import discover, skipped
-from pipeline.store import Store
+from pipeline.convert.executors import Executor, LocalExecutor
+from pipeline.convert.guard import DEFAULT_LIMITS, Limits, Processed
+from pipeline.convert.overrides import NO_OVERRIDES, Overrides
+from pipeline.convert.process import sha256_file
+from pipeline.convert.recode import recode
+from pipeline.convert.runner import discover, skipped
+from pipeline.ingest.ledger import Entry, Ledger
+from pipeline.ingest.lock import RunLock
+from pipeline.ingest.store import Store
 
 Event = Callable[..., None]
 

@@ -42,7 +42,7 @@ def tone_key(word: str) -> str:
 @lru_cache(maxsize=1)
 def abbreviations() -> dict[str, str]:
     """Abbreviation → expansion, from the project's data file (lower-cased keys)."""
-    path = resources.files("normalizers") / "data" / "abbreviations.csv"
+    path = resources.files("core") / "data" / "abbreviations.csv"
     with path.open(encoding="utf-8") as fh:
         return {row["abbreviation"].lower(): row["expansion"] for row in csv.DictReader(fh)}
 

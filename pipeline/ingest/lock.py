@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from pipeline.ledger import now
+from pipeline.ingest.ledger import now
 
 
 class Busy(Exception):

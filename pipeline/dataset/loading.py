@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from pipeline.schema import SCHEMAS, arrow_schema
+from pipeline.dataset.schema import SCHEMAS, arrow_schema
 
 if TYPE_CHECKING:
     import duckdb

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.schema import SCHEMAS, arrow_schema
+from pipeline.dataset.schema import SCHEMAS, arrow_schema
 
 TABLES = ("documents", "indicators", "tables", "text", "criteria", "dossiers", "checks")
 

@@ -2,7 +2,7 @@
 
     out/current -> generations/000012     the dataset; switched by one atomic rename
     out/generations/000012/<table>/*.parquet
-    out/ledger.sqlite                     see pipeline.ledger
+    out/ledger.sqlite                     see pipeline.ingest.ledger
     out/.cchc/parts/<table>/<part>.parquet  every document's rows, written as it finishes
     out/.cchc/lock
 
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from pipeline.process import FileResult
-from pipeline.writers import TABLES, to_arrow, write_atomic
+from pipeline.convert.process import FileResult
+from pipeline.dataset.writers import TABLES, to_arrow, write_atomic
 
 KEEP_GENERATIONS = 2  # the current one and the one before, for readers still listing it
 EMPTY = "empty.parquet"  # zero rows, the table's columns: every table folder reads, even with no rows

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from normalizers.vietnamese import match_key
-from pipeline.writers import replacing
+from core.vietnamese import match_key
+from pipeline.dataset.writers import replacing
 
 OVERRIDES_FILE = "overrides.csv"
 REVIEW_BELOW = 90.0  # coded rows with a lower match score are listed for review, with the uncoded ones
@@ -213,3 +213,17 @@ def save_overrides(path: Path, overrides: Overrides) -> None:
                          o.codebook, o.decided_at, o.note])
     with replacing(path, durable=True) as tmp:
         tmp.write_text(buffer.getvalue(), encoding="utf-8-sig", newline="")
+
+
+def overrides_path(out: Path, given: Path | None = None) -> Path:
+    """The overrides file of a run into `out`: the one given, else `out/overrides.csv`."""
+    return given or out / OVERRIDES_FILE
+
+
+def run_overrides(out: Path, given: Path | None = None) -> tuple[Overrides, Path]:
+    """The decisions a run into `out` applies, and their file; ValueError names a file given
+    that does not exist, or a malformed line."""
+    path = overrides_path(out, given)
+    if given and not path.is_file():
+        raise ValueError(f"overrides file not found: {path}")
+    return load_overrides(path), path

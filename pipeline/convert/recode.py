@@ -11,9 +11,9 @@ from dataclasses import replace
 
 from normalizers.codebook import load_codebook
 from normalizers.codes import LabelRow, map_rows
-from pipeline.checks import dossier_checks, indicator_checks
-from pipeline.overrides import Decisions, Overrides
-from pipeline.process import CODE_OVERRIDE, FileResult, code_fields, value_fields
+from pipeline.convert.checks import dossier_checks, indicator_checks
+from pipeline.convert.overrides import Decisions, Overrides
+from pipeline.convert.process import CODE_OVERRIDE, FileResult, code_fields, value_fields
 
 MISSED = "override not applied, its row is gone:"
 

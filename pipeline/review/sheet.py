@@ -23,10 +23,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from normalizers.codebook import DEFAULT_CODEBOOK, Codebook, load_codebook
 from normalizers.codes import LabelRow, row_parents
-from pipeline.loading import load
-from pipeline.overrides import ALL, DOCUMENT, NO_CODE, REVIEW_BELOW, Override, parse_code
-from pipeline.process import CODE_OVERRIDE
-from pipeline.writers import replacing
+from pipeline.convert.overrides import ALL, DOCUMENT, NO_CODE, REVIEW_BELOW, Override, parse_code
+from pipeline.convert.process import CODE_OVERRIDE
+from pipeline.dataset.loading import load
+from pipeline.dataset.writers import replacing
 
 SHEET, CODEBOOK_SHEET = "review", "codebook"
 DECISION, SCOPE, NOTE = "decision", "scope", "note"

@@ -24,7 +24,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from normalizers.vietnamese import TONE_MARKS, is_syllable, nfc
+from core.vietnamese import TONE_MARKS, is_syllable, nfc
 
 ENCODINGS = ("tcvn3", "tcvn3h", "vni", "viscii", "viqr")
 Decoder = Callable[[str, str | None], str]

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from core.model import METHOD_OCR, Document, Table
+from core.vietnamese import LOW_QUALITY, syllable_score
 from extractors import MAX_PAGES, extract
 from extractors.errors import ExtractionError
-from extractors.model import METHOD_OCR, Document
-from extractors.model import Table
 from normalizers.codebook import DEFAULT_CODEBOOK, Codebook, Indicator, load_codebook
 from normalizers.codes import CodeMatch, LabelRow, map_rows
 from normalizers.criteria import PAR_CODEBOOK, criterion_rows
@@ -28,9 +28,8 @@ from normalizers.ocr_fixes import CODE_FIX_CONFIDENCE, NUMBER_FIX_CONFIDENCE, re
 from normalizers.repair import ToneStyle, repair_document
 from normalizers.table_kinds import DOSSIER, INDICATOR, PAR_CRITERIA, TableKind, classify
 from normalizers.tables import stitch
-from normalizers.vietnamese import LOW_QUALITY, syllable_score
 from pipeline import __version__
-from pipeline.checks import dossier_checks, indicator_checks
+from pipeline.convert.checks import dossier_checks, indicator_checks
 
 Record = dict[str, object]
 CODE_MATCH, CODE_OVERRIDE = "match", "override"

@@ -6,8 +6,9 @@ document runs in a child forked from a warmed-up parent (imports and codebooks l
 ~5 ms a fork). The parent reads the child's resident memory, its tesseract processes
 included, ten times a second and kills the lot past the memory limit or the deadline;
 RLIMIT_AS in the child is a backstop for allocations faster than that. (RLIMIT_AS alone
-is no limit: pdfium reserves gigabytes of address space up front and allocates inside it.) Every executor (the local thread pool, a Dask worker) calls the same
-`run_guarded`, so the limits and the failure reasons are the same everywhere. POSIX only.
+is no limit: pdfium reserves gigabytes of address space up front and allocates inside it.)
+Every executor (the local thread pool, a Dask worker) calls the same `run_guarded`, so the
+limits and the failure reasons are the same everywhere. POSIX only.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import psutil
 
-from pipeline.process import FileResult, process_file, unconverted
+from pipeline.convert.process import FileResult, process_file, unconverted
 
 EXIT_NO_RESULT = 70
 PR_SET_PDEATHSIG = 1

@@ -1,0 +1,111 @@
+"""`cchc convert`: every report under a folder into `<out>/*.parquet`, with a summary."""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from normalizers.repair import TONE_STYLES
+from pipeline.convert.guard import Limits
+from pipeline.convert.overrides import run_overrides
+from pipeline.convert.runner import Batch, discover, run_batch
+from pipeline.dataset.writers import write_outputs
+from pipeline.terminal import EXIT_CANNOT_RUN, EXIT_OK, EXIT_SOME_FAILED, file_progress
+
+MAX_CHECKS_SHOWN = 10
+
+
+def options() -> argparse.ArgumentParser:
+    """The options of a run over reports, shared with `cchc ingest`."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("input", type=Path, help="directory (searched recursively) or a single file")
+    common.add_argument("--out", type=Path, required=True, help="output directory")
+    common.add_argument("--workers", type=int, default=None, help="documents processed at once (default: all cores)")
+    common.add_argument("--codebook", default=None, help="codebook name (default: cchc-2021)")
+    common.add_argument("--tone-style", choices=TONE_STYLES, default="keep",
+                        help="tone-mark placement in the output text: keep as typed (default), "
+                             "old 'hòa, thủy' or new 'hoà, thuỷ'")
+    common.add_argument("--time-limit", type=float, default=Limits.seconds, metavar="SECONDS",
+                        help="stop a document after this long and record it as failed (default: %(default)s)")
+    common.add_argument("--memory-limit", type=int, default=Limits.memory_mb, metavar="MB",
+                        help="resident memory a document may use, its OCR processes included (default: %(default)s)")
+    common.add_argument("--max-pages", type=int, default=None,
+                        help="fail PDFs with more pages than this, unread (default: 1000)")
+    common.add_argument("--overrides", type=Path, default=None, metavar="CSV",
+                        help="an analyst's code decisions to apply (default: <out>/overrides.csv, if any; see `cchc review`)")
+    return common
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    sub.add_parser("convert", parents=[options()], help="convert every report under a directory into <out>/*.parquet")
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    if not args.input.exists():
+        console.print(f"[red]input not found:[/] {args.input}")
+        return EXIT_CANNOT_RUN
+    try:
+        overrides, overrides_path = run_overrides(args.out, args.overrides)
+    except ValueError as exc:
+        console.print(f"[red]cannot run:[/] {exc}")
+        return EXIT_CANNOT_RUN
+    total = len(discover(args.input)[0])
+    limits = Limits(args.time_limit, args.memory_limit)
+    started = time.perf_counter()
+    with file_progress(console) as progress:
+        task = progress.add_task("converting", total=total, last="")
+        batch = run_batch(
+            args.input, args.workers, args.codebook,
+            on_done=lambda r: progress.update(task, advance=1, last=f"{r.document['source_file']}: {r.document['status']}"),
+            tone_style=args.tone_style, limits=limits, max_pages=args.max_pages, overrides=overrides,
+        )
+    write_outputs(batch.records(), args.out)
+    _summary(console, batch, args.out, time.perf_counter() - started)
+    if len(overrides):
+        applied = sum(int(r.document.get("n_overrides") or 0) for r in batch.results)
+        console.print(f"overrides: {applied} rows coded as decided in {overrides_path} ({len(overrides)} decisions)")
+    return EXIT_OK if all(r.ok for r in batch.results) else EXIT_SOME_FAILED
+
+
+def _summary(console: Console, batch: Batch, out: Path, seconds: float) -> None:
+    docs = [r.document for r in batch.results]
+    ok = [d for d in docs if d["status"] == "ok"]
+    failed = [d for d in docs if d["status"] != "ok"]
+    rows = sum(int(d.get("n_indicators") or 0) for d in ok)
+    unmapped = sum(int(d.get("n_unmapped") or 0) for d in ok)
+    ocr = sum(int(d.get("pages_ocr") or 0) for d in ok)
+    repaired = sum(int(d.get("pages_repaired") or 0) for d in ok)
+    checks = [c for r in batch.results for c in r.checks]
+    criteria = sum(len(r.criteria) for r in batch.results)
+    units = sum(not d["is_total"] for r in batch.results for d in r.dossiers)
+    console.print(
+        f"[bold]{len(ok)} ok[/], [bold red]{len(failed)} failed or skipped[/] of {len(docs)} files "
+        f"in {seconds:.1f} s — {rows} indicator rows, {unmapped} unmapped; {criteria} PAR criteria, "
+        f"{units} dossier units; {ocr} scanned pages OCR'd, {repaired} pages repaired; "
+        f"[bold]{len(checks)} checks failed[/]; output in {out}"
+    )
+    if failed:
+        table = RichTable("file", "status", "reason", title="Not converted", title_justify="left")
+        for d in failed:
+            table.add_row(str(d["source_path"]), str(d["status"]), str(d.get("error")))
+        console.print(table)
+    warned = [d for d in ok if d.get("warnings")]
+    if warned:
+        table = RichTable("file", "warnings", title="Converted with warnings", title_justify="left")
+        for d in warned:
+            warnings = str(d["warnings"]).split("; ")
+            shown = "; ".join(warnings[:3]) + (f" (+{len(warnings) - 3} more)" if len(warnings) > 3 else "")
+            table.add_row(str(d["source_file"]), shown)
+        console.print(table)
+    if checks:
+        table = RichTable("file", "rule", "what disagrees", title="Checks failed (all in checks.parquet)", title_justify="left")
+        for c in checks[:MAX_CHECKS_SHOWN]:
+            table.add_row(str(c["source_file"]), str(c["rule"]), str(c["message"]))
+        if len(checks) > MAX_CHECKS_SHOWN:
+            table.add_row("…", "", f"{len(checks) - MAX_CHECKS_SHOWN} more")
+        console.print(table)
+    if batch.ignored:
+        console.print(f"{len(batch.ignored)} other files ignored (not .pdf/.docx), e.g. {batch.ignored[0]}")
