@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sqlite3
 import sys
 import time
@@ -46,6 +47,29 @@ class JsonLog:
         sys.stderr.write(json.dumps({"ts": stamp, "event": event, **fields}, ensure_ascii=False, default=str) + "\n")
         sys.stderr.flush()
 
+    def capture_logging(self) -> None:
+        """Route the libraries' log records into this log as `log` events: Dask writes plain
+        text to stderr (\"Couldn't gather 1 keys, rescheduling\" when it loses a worker),
+        which would break a collector reading one JSON object per line."""
+        handler = _LogEvents(self)
+        root = logging.getLogger()
+        loggers = [root, *(lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger))]
+        for logger in loggers:
+            streams = [h for h in logger.handlers if type(h) is logging.StreamHandler]
+            for h in streams:
+                logger.removeHandler(h)
+            if logger is root or (streams and not logger.propagate):  # a propagating one reaches root's
+                logger.addHandler(handler)
+
+
+class _LogEvents(logging.Handler):
+    def __init__(self, log: JsonLog) -> None:
+        super().__init__()
+        self.log = log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.log("log", level=record.levelname.lower(), logger=record.name, message=record.getMessage())
+
 
 def _executor(args: argparse.Namespace) -> Executor:
     return DaskExecutor(args.scheduler) if args.scheduler else LocalExecutor(args.workers)
@@ -72,6 +96,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         executor = _executor(args)
     except (OSError, TimeoutError, ImportError) as exc:
         return cannot_run(f"no Dask scheduler at {args.scheduler} ({type(exc).__name__}: {exc})")
+    if log:
+        log.capture_logging()
     progress = None if log else file_progress(console)
     task = None
 
