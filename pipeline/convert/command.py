@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table as RichTable
 
 from normalizers.repair import TONE_STYLES
+from pipeline.convert.executors import LocalExecutor
 from pipeline.convert.guard import Limits
 from pipeline.convert.overrides import run_overrides
-from pipeline.convert.runner import Batch, discover, run_batch
-from pipeline.dataset.writers import write_outputs
+from pipeline.convert.process import FileResult, Record
+from pipeline.convert.runner import convert_files, discover, file_options
+from pipeline.dataset.writers import Spool
 from pipeline.terminal import EXIT_CANNOT_RUN, EXIT_OK, EXIT_SOME_FAILED, file_progress
 
 MAX_CHECKS_SHOWN = 10
@@ -43,6 +46,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     sub.add_parser("convert", parents=[options()], help="convert every report under a directory into <out>/*.parquet")
 
 
+@dataclass
+class Tally:
+    """What the summary needs of a run, gathered as documents finish: their documents rows
+    and checks (small), counts of the rest, so the rows themselves need not stay in memory."""
+
+    ignored: list[Path]
+    documents: dict[int, Record] = field(default_factory=dict)
+    checks: dict[int, list[Record]] = field(default_factory=dict)
+    criteria: int = 0
+    units: int = 0
+
+    def add(self, position: int, result: FileResult) -> None:
+        self.documents[position] = result.document
+        self.checks[position] = result.checks
+        self.criteria += len(result.criteria)
+        self.units += sum(not d["is_total"] for d in result.dossiers)
+
+
 def run(args: argparse.Namespace, console: Console) -> int:
     if not args.input.exists():
         console.print(f"[red]input not found:[/] {args.input}")
@@ -52,35 +73,36 @@ def run(args: argparse.Namespace, console: Console) -> int:
     except ValueError as exc:
         console.print(f"[red]cannot run:[/] {exc}")
         return EXIT_CANNOT_RUN
-    total = len(discover(args.input)[0])
+    files, ignored = discover(args.input)
+    options = file_options(args.codebook, args.tone_style, args.max_pages)
     limits = Limits(args.time_limit, args.memory_limit)
+    tally = Tally(ignored)
     started = time.perf_counter()
-    with file_progress(console) as progress:
-        task = progress.add_task("converting", total=total, last="")
-        batch = run_batch(
-            args.input, args.workers, args.codebook,
-            on_done=lambda r: progress.update(task, advance=1, last=f"{r.document['source_file']}: {r.document['status']}"),
-            tone_style=args.tone_style, limits=limits, max_pages=args.max_pages, overrides=overrides,
-        )
-    write_outputs(batch.records(), args.out)
-    _summary(console, batch, args.out, time.perf_counter() - started)
+    with Spool(args.out) as spool:
+        with file_progress(console) as progress:
+            task = progress.add_task("converting", total=len(files), last="")
+            for position, result in convert_files(files, options, limits, LocalExecutor(args.workers), overrides):
+                spool.add(position, result.rows())
+                tally.add(position, result)
+                progress.update(task, advance=1, last=f"{result.document['source_file']}: {result.document['status']}")
+        spool.write()
+    _summary(console, tally, args.out, time.perf_counter() - started)
     if len(overrides):
-        applied = sum(int(r.document.get("n_overrides") or 0) for r in batch.results)
+        applied = sum(int(d.get("n_overrides") or 0) for d in tally.documents.values())
         console.print(f"overrides: {applied} rows coded as decided in {overrides_path} ({len(overrides)} decisions)")
-    return EXIT_OK if all(r.ok for r in batch.results) else EXIT_SOME_FAILED
+    return EXIT_OK if all(d["status"] == "ok" for d in tally.documents.values()) else EXIT_SOME_FAILED
 
 
-def _summary(console: Console, batch: Batch, out: Path, seconds: float) -> None:
-    docs = [r.document for r in batch.results]
+def _summary(console: Console, tally: Tally, out: Path, seconds: float) -> None:
+    docs = [tally.documents[i] for i in sorted(tally.documents)]
     ok = [d for d in docs if d["status"] == "ok"]
     failed = [d for d in docs if d["status"] != "ok"]
     rows = sum(int(d.get("n_indicators") or 0) for d in ok)
     unmapped = sum(int(d.get("n_unmapped") or 0) for d in ok)
     ocr = sum(int(d.get("pages_ocr") or 0) for d in ok)
     repaired = sum(int(d.get("pages_repaired") or 0) for d in ok)
-    checks = [c for r in batch.results for c in r.checks]
-    criteria = sum(len(r.criteria) for r in batch.results)
-    units = sum(not d["is_total"] for r in batch.results for d in r.dossiers)
+    checks = [c for i in sorted(tally.checks) for c in tally.checks[i]]
+    criteria, units = tally.criteria, tally.units
     console.print(
         f"[bold]{len(ok)} ok[/], [bold red]{len(failed)} failed or skipped[/] of {len(docs)} files "
         f"in {seconds:.1f} s — {rows} indicator rows, {unmapped} unmapped; {criteria} PAR criteria, "
@@ -107,5 +129,5 @@ def _summary(console: Console, batch: Batch, out: Path, seconds: float) -> None:
         if len(checks) > MAX_CHECKS_SHOWN:
             table.add_row("…", "", f"{len(checks) - MAX_CHECKS_SHOWN} more")
         console.print(table)
-    if batch.ignored:
-        console.print(f"{len(batch.ignored)} other files ignored (not .pdf/.docx), e.g. {batch.ignored[0]}")
+    if tally.ignored:
+        console.print(f"{len(tally.ignored)} other files ignored (not .pdf/.docx), e.g. {tally.ignored[0]}")

@@ -52,6 +52,11 @@ class FileResult:
     def ok(self) -> bool:
         return self.document["status"] == "ok"
 
+    def rows(self) -> dict[str, list[Record]]:
+        """The file's rows by output table."""
+        return {"documents": [self.document], "indicators": self.indicators, "tables": self.tables, "text": self.text,
+                "criteria": self.criteria, "dossiers": self.dossiers, "checks": self.checks}
+
 
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()

@@ -6,7 +6,7 @@ those children run (this machine, or a Dask cluster).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +16,6 @@ from pipeline.convert.guard import DEFAULT_LIMITS, Limits
 from pipeline.convert.overrides import NO_OVERRIDES, Overrides
 from pipeline.convert.process import FileResult, unconverted
 from pipeline.convert.recode import recode
-from pipeline.dataset.writers import TABLES
 
 OLD_FORMATS = {".doc": "old binary Word .doc: save it as .docx", ".xls": "Excel file: not a report format"}
 
@@ -27,14 +26,6 @@ class Batch:
 
     results: list[FileResult] = field(default_factory=list)
     ignored: list[Path] = field(default_factory=list)
-
-    def records(self) -> dict[str, list[dict[str, object]]]:
-        out: dict[str, list[dict[str, object]]] = {name: [] for name in TABLES}
-        for r in self.results:
-            out["documents"].append(r.document)
-            for name in TABLES[1:]:
-                out[name] += getattr(r, name)
-        return out
 
 
 def discover(root: Path) -> tuple[list[Path], list[Path]]:
@@ -58,22 +49,32 @@ def run_batch(root: Path, workers: int | None = None, codebook: str | None = Non
               on_done: Callable[[FileResult], None] | None = None, tone_style: str = "keep",
               limits: Limits = DEFAULT_LIMITS, executor: Executor | None = None, max_pages: int | None = None,
               overrides: Overrides = NO_OVERRIDES) -> Batch:
-    """Process every report under `root`, applying an analyst's `overrides`; `on_done` is
-    called as each file finishes."""
+    """Process every report under `root`, applying an analyst's `overrides`, and keep every
+    result; `on_done` is called as each file finishes. For a small run or a test: a large
+    one streams `convert_files` instead."""
     files, ignored = discover(root)
+    results: dict[int, FileResult] = {}
     options = file_options(codebook, tone_style, max_pages)
-    results: dict[Path, FileResult] = {}
-    for path in files:
-        if (result := skipped(path)) is not None:
-            results[path] = result
-            if on_done:
-                on_done(result)
-    todo = [p for p in files if p not in results]
-    for processed in (executor or LocalExecutor(workers)).map(todo, options, limits):
-        result = results[Path(processed.path)] = recode(processed.result, overrides)[0]
+    for position, result in convert_files(files, options, limits, executor or LocalExecutor(workers), overrides):
+        results[position] = result
         if on_done:
             on_done(result)
-    return Batch([results[p] for p in files], ignored)
+    return Batch([results[i] for i in range(len(files))], ignored)
+
+
+def convert_files(files: list[Path], options: dict[str, object], limits: Limits, executor: Executor,
+                  overrides: Overrides = NO_OVERRIDES) -> Iterator[tuple[int, FileResult]]:
+    """Each file's result with its position in `files`, as it finishes: files in a format no
+    extractor reads first, then the others as the executor completes them."""
+    position = {p: i for i, p in enumerate(files)}
+    todo = []
+    for path in files:
+        if (result := skipped(path)) is not None:
+            yield position[path], result
+        else:
+            todo.append(path)
+    for processed in executor.map(todo, options, limits):
+        yield position[Path(processed.path)], recode(processed.result, overrides)[0]
 
 
 def file_options(codebook: str | None, tone_style: str, max_pages: int | None = None) -> dict[str, object]:
