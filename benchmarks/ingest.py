@@ -40,11 +40,11 @@ def build_folder(folder: Path, files: int) -> None:
         trailer = f"\n% copy {i}\n".encode() if sample.suffix == ".pdf" else b""
         data = sample.read_bytes() + trailer
         if sample.suffix == ".docx":
-            data = _zip_with_comment(data, f"copy {i}".encode())
+            data = zip_with_comment(data, f"copy {i}".encode())
         target.write_bytes(data)
 
 
-def _zip_with_comment(data: bytes, comment: bytes) -> bytes:
+def zip_with_comment(data: bytes, comment: bytes) -> bytes:
     """A zip's archive comment sits at its very end, after a 2-byte length: set it."""
     end = data.rfind(b"PK\x05\x06")
     return data[: end + 20] + len(comment).to_bytes(2, "little") + comment
