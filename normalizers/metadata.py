@@ -32,18 +32,20 @@ _SUBJECT = re.compile(r"^\s*(?:V/v|Về việc)\b")
 
 # Issuer: the top-left column; on a merged line it ends where the national motto, the number
 # or a rule begins (PDF text and DOCX title tables put both columns on one line).
-_LEFT_END = re.compile(r"\t|CỘNG HÒA|CỘNG HOÀ|Độc lập|\bSố\b|[_.–—-]{3,}")
+_LEFT_END = re.compile(r"\t|CỘNG HÒA|CỘNG HOÀ|Độc lập|ĐỘC LẬP|\bSố\b|[_.–—-]{3,}")
+_NUMBER_LINE = re.compile(r"^\s*Số\b")
+_ISSUER_LINES = 3  # a parent body, the body, and a part of it at most: ỦY BAN NHÂN DÂN / HUYỆN X / PHÒNG Y
 _ISSUER_START = re.compile(  # "UBNDTỈNH …": OCR may glue the abbreviation to the place
     r"^(?:UBND|HĐND|(?:ỦY BAN|UỶ BAN|HỘI ĐỒNG|SỞ|BỘ|PHÒNG|BAN|VĂN PHÒNG|CHÍNH PHỦ|THỦ TƯỚNG|QUỐC HỘI|TÒA ÁN|TOÀ ÁN"
     r"|CHI CỤC|CỤC|ĐOÀN|TRUNG TÂM|THANH TRA|ĐẢNG ỦY|ĐẢNG UỶ|HUYỆN ỦY|HUYỆN UỶ|TỈNH ỦY|TỈNH UỶ)(?!\w))"
 )
 _UNIT = r"SỞ|PHÒNG|BAN|ĐOÀN|VĂN PHÒNG|CHI CỤC|CỤC|TRUNG TÂM|THANH TRA|BỘ PHẬN|HỘI ĐỒNG|ỦY BAN|UỶ BAN|UBND|HĐND"
 _PLACE = re.compile(
-    rf"(?:^|(?<=\s)|(?<=UBND)|(?<=HĐND))(TỈNH|THÀNH PHỐ|TP\.?|THỊ XÃ|HUYỆN|QUẬN|THỊ TRẤN|PHƯỜNG|XÃ)\s*"
+    rf"(?:^|(?<=\s)|(?<=UBND)|(?<=HĐND))(TỈNH|THÀNH PHỐ|TP\.?|THỊ XÃ|HUYỆN|QUẬN|THỊ TRẤN|PHƯỜNG|ĐẶC KHU|XÃ)\s*"
     rf"(.+?)\s*(?=(?:\s(?:{_UNIT})(?!\w))|$)"
 )
 _PLACE_LEVEL = {"TỈNH": "tỉnh", "HUYỆN": "huyện", "QUẬN": "huyện", "THỊ XÃ": "huyện",
-                "XÃ": "xã", "PHƯỜNG": "xã", "THỊ TRẤN": "xã"}
+                "XÃ": "xã", "PHƯỜNG": "xã", "THỊ TRẤN": "xã", "ĐẶC KHU": "xã"}  # đặc khu: island communes, from 2025
 _CENTRAL_CITIES = {"HÀ NỘI", "HỒ CHÍ MINH", "HẢI PHÒNG", "ĐÀ NẴNG", "CẦN THƠ"}
 _CENTRAL_BODY = re.compile(r"^(?:CHÍNH PHỦ|THỦ TƯỚNG|QUỐC HỘI|BỘ|VĂN PHÒNG CHÍNH PHỦ|TÒA ÁN NHÂN DÂN TỐI CAO)(?!\w)")
 _PROVINCE_GOVERNMENT = re.compile(
@@ -120,31 +122,44 @@ def title(head: list[str]) -> str:
 def issuer(head: list[str]) -> str | None:
     """The issuing body, lines of the top-left column joined as printed (capitals, NFC).
 
-    Only capitalised lines count, so table text ("UBND các xã …") never passes for one.
+    Only capitalised lines count, so table text ("UBND các xã …") never passes for one. The
+    right column's lines (national name, motto, rules) may fall between the issuer's lines:
+    text extraction orders lines by height, and the two columns' baselines drift apart when
+    their fonts or spacing differ. Such a line has nothing left of the right column and is
+    passed over; the 'Số:' line ends the block.
 
     >>> issuer(["HĐND HUYỆN TUẦN GIÁO CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "ĐOÀN GIÁM SÁT Độc lập - Tự do",
     ...         "Số: /TB-ĐGS Tuần Giáo, ngày 25 tháng 3 năm 2024"])
     'HĐND HUYỆN TUẦN GIÁO ĐOÀN GIÁM SÁT'
+    >>> issuer(["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "ỦY BAN NHÂN DÂN", "Độc lập - Tự do - Hạnh phúc",
+    ...         "HUYỆN TUẦN GIÁO", "Số: 12/BC-UBND Tuần Giáo, ngày 09 tháng 12 năm 2021"])
+    'ỦY BAN NHÂN DÂN HUYỆN TUẦN GIÁO'
     """
     stop = _heading(head)
-    lefts = [_LEFT_END.split(line, 1)[0].strip(" /-–.*#|") for line in head[:stop]]
+    lines = head[:stop]
+    lefts = [_LEFT_END.split(line, 1)[0].strip(" /-–.*#|") for line in lines]
     start = next((i for i, left in enumerate(lefts) if left.isupper() and _ISSUER_START.match(left)), None)
     if start is None:
         return None
     parts = [lefts[start]]
-    for left in lefts[start + 1 : start + 3]:
+    for line, left in zip(lines[start + 1 :], lefts[start + 1 :]):
+        if len(parts) == _ISSUER_LINES or _NUMBER_LINE.match(line):
+            break
+        if not left:
+            continue
         if not left.isupper():
             break
         parts.append(left)
     return " ".join(" ".join(parts).split())
 
 
-def _places(issuer_text: str) -> list[tuple[str, str]]:
+def places(issuer_text: str) -> list[tuple[str, str]]:
     """(kind, name) of the places an issuer names, outermost first: UBND TỈNH X SỞ Y → [(TỈNH, X)]."""
     return [(kind.rstrip("."), name) for kind, name in _PLACE.findall(issuer_text)]
 
 
-def _place_level(kind: str, name: str) -> str | None:
+def place_level(kind: str, name: str) -> str | None:
+    """tỉnh, huyện or xã for a place the issuer names (KIND, NAME as `places` gives them)."""
     if kind not in ("THÀNH PHỐ", "TP"):
         return _PLACE_LEVEL[kind]
     if name == "HUẾ":  # centrally run only since 2025: its level depends on the date, so say nothing
@@ -162,8 +177,8 @@ def level(issuer_text: str | None) -> str | None:
     """
     if not issuer_text:
         return None
-    if places := _places(issuer_text):
-        return _place_level(*places[-1])
+    if named := places(issuer_text):
+        return place_level(*named[-1])
     if _CENTRAL_BODY.match(issuer_text):
         return "trung ương"
     return "tỉnh" if issuer_text.startswith("SỞ") else None
@@ -178,8 +193,8 @@ def province(issuer_text: str | None, text: str) -> str | None:
     >>> province("UBND TỈNH ĐIỆN BIÊN", ""), province(None, "Kế hoạch của UBND tỉnh Gia Lai ban hành")
     ('Điện Biên', 'Gia Lai')
     """
-    for kind, name in _places(issuer_text or ""):
-        if _place_level(kind, name) == "tỉnh":
+    for kind, name in places(issuer_text or ""):
+        if place_level(kind, name) == "tỉnh":
             return name.title()
     if level(issuer_text) == "trung ương":
         return None

@@ -28,6 +28,7 @@ from normalizers.ocr_fixes import CODE_FIX_CONFIDENCE, NUMBER_FIX_CONFIDENCE, re
 from normalizers.repair import ToneStyle, repair_document
 from normalizers.table_kinds import DOSSIER, INDICATOR, PAR_CRITERIA, TableKind, classify
 from normalizers.tables import stitch
+from normalizers.units import locate
 from pipeline import __version__
 from pipeline.convert.checks import dossier_checks, indicator_checks
 
@@ -143,6 +144,8 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
     dossiers = _dossier_records(tables, layouts, base, methods)
     checks = indicator_checks(indicators, base, codebook_name) + dossier_checks(dossiers, base)
     meta = document_metadata(doc.pages[0].text if doc.pages else "")
+    unit = locate(meta["issuer"], meta["province"], meta["doc_date"] or meta["period_end"], meta["year"])
+    warnings += [unit.warning] if unit.warning else []
     document.update(
         kind=doc.kind,
         pages=len(doc.pages),
@@ -157,6 +160,7 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
         n_overrides=0,
         n_checks_failed=len(checks),
         **meta,
+        **unit.columns(),
     )
     return FileResult(document, indicators, _cell_records(tables, layouts, base), text_rows, criteria, dossiers, checks)
 
