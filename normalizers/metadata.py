@@ -34,6 +34,9 @@ _SUBJECT = re.compile(r"^\s*(?:V/v|Về việc)\b")
 # or a rule begins (PDF text and DOCX title tables put both columns on one line).
 _LEFT_END = re.compile(r"\t|CỘNG HÒA|CỘNG HOÀ|Độc lập|ĐỘC LẬP|\bSố\b|[_.–—-]{3,}")
 _NUMBER_LINE = re.compile(r"^\s*Số\b")
+_PLACE_DATE = re.compile(r",\s*ngày\b")
+# The right column's fixed lines (Nghị định 30/2020/NĐ-CP), which a narrow column wraps.
+_NATIONAL = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 _ISSUER_LINES = 3  # a parent body, the body, and a part of it at most: ỦY BAN NHÂN DÂN / HUYỆN X / PHÒNG Y
 _ISSUER_START = re.compile(  # "UBNDTỈNH …": OCR may glue the abbreviation to the place
     r"^(?:UBND|HĐND|(?:ỦY BAN|UỶ BAN|HỘI ĐỒNG|SỞ|BỘ|PHÒNG|BAN|VĂN PHÒNG|CHÍNH PHỦ|THỦ TƯỚNG|QUỐC HỘI|TÒA ÁN|TOÀ ÁN"
@@ -137,7 +140,7 @@ def issuer(head: list[str]) -> str | None:
     """
     stop = _heading(head)
     lines = head[:stop]
-    lefts = [_LEFT_END.split(line, 1)[0].strip(" /-–.*#|") for line in lines]
+    lefts = _lefts(lines)
     start = next((i for i, left in enumerate(lefts) if left.isupper() and _ISSUER_START.match(left)), None)
     if start is None:
         return None
@@ -151,6 +154,51 @@ def issuer(head: list[str]) -> str | None:
             break
         parts.append(left)
     return " ".join(" ".join(parts).split())
+
+
+def _words(text: str) -> list[str]:
+    return nfc(text).replace("HOÀ", "HÒA").replace("–", "-").casefold().split()
+
+
+def _lefts(lines: list[str]) -> list[str]:
+    """Each line's top-left column: what comes before the national name, the motto, a rule, the
+    number or the place-date. The tail of a national line the right column wrapped ('… VIỆT' /
+    'NAM') is dropped from the later line it lands on, alone or after an issuer line.
+
+    >>> _lefts(["ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT", "HUYỆN TUẦN GIÁO NAM",
+    ...         "PHÒNG NỘI VỤ Tuần Giáo, ngày 09 tháng 12 năm 2021"])
+    ['ỦY BAN NHÂN DÂN', 'HUYỆN TUẦN GIÁO', 'PHÒNG NỘI VỤ']
+    """
+    out, tails = [], []
+    for line in lines:
+        words = line.split()
+        for tail in tails:
+            if len(words) >= len(tail) and _words(" ".join(words[-len(tail):])) == tail:
+                words = words[: -len(tail)]
+                tails.remove(tail)
+                break
+        line = " ".join(words)
+        if (right := _LEFT_END.search(line)) and (printed := _words(line[right.start():])):
+            tails += [whole[len(printed):] for whole in map(_words, _NATIONAL) if whole[: len(printed)] == printed
+                      and len(whole) > len(printed)]
+        left = _LEFT_END.split(line, 1)[0]
+        if found := _PLACE_DATE.search(left):  # the right column's place-date beside the issuer's last line
+            kept = left[: found.start()].split()
+            while kept and _is_title_word(kept[-1]):
+                kept.pop()
+            left = " ".join(kept)
+        out.append(left.strip(" /-–.*#|"))
+    return out
+
+
+def _right(line: str) -> str:
+    """A line without the top-left column's text at its start: issuer words in capitals, the 'Số:' number."""
+    words = line.split()
+    while words and words[0].isupper():
+        words.pop(0)
+    rest = " ".join(words)
+    number = _OWN_NUMBER.match(rest)
+    return rest[number.end() :] if number else rest
 
 
 def places(issuer_text: str) -> list[tuple[str, str]]:
@@ -234,11 +282,16 @@ def doc_number(head: list[str]) -> str | None:
 def doc_date(head: list[str]) -> date | None:
     """Date of signing from '<Place>, ngày 27 tháng 9 năm 2021'; an appendix takes its parent's.
 
+    A place-date the right column wraps may have left-column text between its parts (an issuer
+    line, the number); it is read in the right column alone, so that its parts meet again.
+
     >>> doc_date(["Số: /BC-ĐGS Tuần Giáo, ngày 02 tháng 7 năm 2024"]), doc_date(["Hà Nội, ngày 3/1/2025"])
     (datetime.date(2024, 7, 2), datetime.date(2025, 1, 3))
+    >>> doc_date(["PHÒNG NỘI VỤ Điện Biên Đông, ngày 09 tháng 12 năm", "Số: 12/BC-UBND 2021"])
+    datetime.date(2021, 12, 9)
     """
     block = "\n".join(head)
-    for found in _SIGNED.finditer(block):
+    for found in _SIGNED.finditer("\n".join(map(_right, head))):
         if _is_title_word(found.group(1)):
             return _date(found.group(2))
     attached = _ATTACHED_TO.search(block)
