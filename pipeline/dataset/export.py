@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.dataset.loading import load, tables
+from pipeline.dataset.panel import panels
 from pipeline.dataset.schema import SCHEMAS
 from pipeline.dataset.writers import TABLES, replacing
 
@@ -84,6 +85,22 @@ def export_xlsx(out: str | Path, xlsx: str | Path, names: list[str] | None = Non
                 frame.to_excel(writer, sheet_name=table, index=False, na_rep="")
                 _format(writer.sheets[table], frame, types)
                 result.rows[table], result.truncated[table], result.cleaned[table] = len(frame), truncated, cleaned
+    return result
+
+
+def export_panel(out: str | Path, xlsx: str | Path, codes: list[str] | None = None) -> Export:
+    """Write `pipeline.panel(out, codes)` to the workbook `xlsx`: the sheet `panel` (one row per unit
+    and period, one column per code), `values` (each value with the file, page and row it came
+    from) and `conflicts` (the values documents of one unit and period disagree on)."""
+    frames = panels(out, codes)
+    xlsx = Path(xlsx)
+    result = Export(xlsx)
+    with replacing(xlsx, suffix=".tmp.xlsx") as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl", date_format="YYYY-MM-DD") as writer:
+            for sheet, frame in frames.items():
+                frame.to_excel(writer, sheet_name=sheet, index=False, na_rep="")
+                _format(writer.sheets[sheet], frame, list(pa.Schema.from_pandas(frame, preserve_index=False).types))
+                result.rows[sheet] = len(frame)
     return result
 
 

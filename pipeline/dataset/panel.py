@@ -78,6 +78,25 @@ def panel(out: str | Path, codes: list[str] | None = None, value: str = "value",
     (value, numerator, denominator, value_text …). `long=True` gives one row per value with its
     source_file, page, table_id, row and label; `conflicts=True` the disagreeing values instead.
     """
+    ranked, book = _ranked(out, codes, value, codebook)
+    if conflicts:
+        return _conflicts(ranked, value, book)
+    chosen = _chosen(ranked, book)
+    return chosen[[*UNIT, "code", value, *WHERE]].reset_index(drop=True) if long else _wide(chosen, value, codes, book)
+
+
+def panels(out: str | Path, codes: list[str] | None = None, value: str = "value",
+           codebook: str = DEFAULT_CODEBOOK) -> dict[str, pd.DataFrame]:
+    """The three views of `panel` from one reading: panel (wide), values (long) and conflicts."""
+    ranked, book = _ranked(out, codes, value, codebook)
+    chosen = _chosen(ranked, book)
+    return {"panel": _wide(chosen, value, codes, book),
+            "values": chosen[[*UNIT, "code", value, *WHERE]].reset_index(drop=True),
+            "conflicts": _conflicts(ranked, value, book)}
+
+
+def _ranked(out: str | Path, codes: list[str] | None, value: str, codebook: str) -> tuple[pd.DataFrame, list[str]]:
+    """The placed values, best document first within each cell; and the codebook's codes in order."""
     columns = {name for name, _, _ in SCHEMAS["indicators"]}
     if value not in columns:
         raise ValueError(f"value must be an indicators column ({', '.join(sorted(columns))}), not {value!r}")
@@ -88,12 +107,19 @@ def panel(out: str | Path, codes: list[str] | None = None, value: str = "value",
     values = _placed(_values(out, value, codebook, codes))
     ranked = values.sort_values(["doc_date", "source_file", "doc_id"], ascending=[False, True, True],
                                 na_position="last", kind="stable")
-    if conflicts:
-        return _conflicts(ranked, value, book)
-    chosen = ranked.drop_duplicates([*KEY, "code"]).sort_values([*KEY, "code"], key=_codebook_order(book), kind="stable")
-    if long:
-        return chosen[[*UNIT, "code", value, *WHERE]].reset_index(drop=True)
-    order = codes or [code for code in book if code in set(chosen["code"])]
+    return ranked, book
+
+
+def _chosen(ranked: pd.DataFrame, book: list[str]) -> pd.DataFrame:
+    """Each cell's value from its best-ranked document, in unit, period and codebook order."""
+    chosen = ranked.drop_duplicates([*KEY, "code"])
+    return chosen.sort_values([*KEY, "code"], key=_codebook_order(book), kind="stable")
+
+
+def _wide(chosen: pd.DataFrame, value: str, codes: list[str] | None, book: list[str]) -> pd.DataFrame:
+    """One row per unit and period; as columns, `codes`, or else every code of `book` with a value."""
+    found = set(chosen["code"])
+    order = codes or [code for code in book if code in found]
     wide = chosen.pivot(index=KEY, columns="code", values=value).reindex(columns=order)
     units = chosen.drop_duplicates(KEY).set_index(KEY)[[c for c in UNIT if c not in KEY]]
     frame = units.join(wide).reset_index()[[*UNIT, *order]]
@@ -121,7 +147,7 @@ def _placed(rows: pd.DataFrame) -> pd.DataFrame:
         left = rows[unplaced].drop_duplicates(["doc_id", "source_file"])
         why = ["no unit" if pd.isna(u) else "no year" for u in left["unit_code"]]
         names = ", ".join(f"{name} ({reason})" for name, reason in zip(left["source_file"], why))
-        warnings.warn(f"{len(left)} documents with values left out of the panel: {names}; "
+        warnings.warn(f"documents with values left out of the panel ({len(left)}): {names}; "
                       f"documents.warnings says why a unit is unknown", PanelWarning, stacklevel=3)
     return rows[~unplaced]
 
