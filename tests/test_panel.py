@@ -69,7 +69,7 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _panel(out: Path, *args: object, **kwargs: object) -> pd.DataFrame:
-    with pytest.warns(PanelWarning, match=r"left out of the panel \(1\): nam_trung_2022.docx \(no unit\)"):
+    with pytest.warns(PanelWarning, match=r"left out of the panel \(1\): nam_trung_2022.docx \(issuer not placed"):
         return panel(out, *args, **kwargs)
 
 

@@ -18,8 +18,8 @@ best-ranked document that has one, so a later document that leaves a cell blank 
 it. `conflicts=True` lists every value of the cells where the documents disagree, the one
 taken marked `chosen`.
 
-Documents that cannot be placed (no unit, or no year) are left out with a `PanelWarning` saying
-how many and which; `documents.warnings` says why each unit is unknown.
+Documents that cannot be placed (no issuer read, an issuer no unit list places, no year) are
+left out with a `PanelWarning` naming them; `documents.warnings` says why an issuer was not placed.
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ from pipeline.dataset.schema import SCHEMAS
 KEY = ["unit_code", "unit_name", "period"]
 UNIT = ["unit_code", "unit_name", "unit_level", "province_code", "year", "period"]
 WHERE = ["source_file", "doc_id", "doc_date", "page", "table_id", "row", "label"]
-_DOCUMENT = ["unit_code", "unit_name", "unit_level", "province_code", "year", "period_start", "period_end", "doc_date"]
+_DOCUMENT = ["issuer", "unit_code", "unit_name", "unit_level", "province_code", "year", "period_start", "period_end", "doc_date"]
 MIN_YEAR_DAYS = 300
 
 
@@ -145,10 +145,10 @@ def _placed(rows: pd.DataFrame) -> pd.DataFrame:
     unplaced = rows["unit_code"].isna() | rows["period"].isna()
     if unplaced.any():
         left = rows[unplaced].drop_duplicates(["doc_id", "source_file"])
-        why = ["no unit" if pd.isna(u) else "no year" for u in left["unit_code"]]
+        why = ["no issuer read" if pd.isna(issuer) else "issuer not placed: see documents.warnings" if pd.isna(unit)
+               else "no year" for issuer, unit in zip(left["issuer"], left["unit_code"])]
         names = ", ".join(f"{name} ({reason})" for name, reason in zip(left["source_file"], why))
-        warnings.warn(f"documents with values left out of the panel ({len(left)}): {names}; "
-                      f"documents.warnings says why a unit is unknown", PanelWarning, stacklevel=3)
+        warnings.warn(f"documents with values left out of the panel ({len(left)}): {names}", PanelWarning, stacklevel=4)
     return rows[~unplaced]
 
 
