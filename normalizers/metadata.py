@@ -57,6 +57,7 @@ _PROVINCE_GOVERNMENT = re.compile(
 
 _DATE = r"\d{1,2}\s*(?:tháng|[./-]{1,2})\s*\d{1,2}\s*(?:năm|[./-]{1,2})\s*\d{4}"
 _SIGNED = re.compile(rf"(?<![\w/-])([^\W\d_]+)\s*,\s*ngày\s*:?\s*({_DATE})")
+_SIGNED_YEAR = re.compile(r"(?<![\w/-])([^\W\d_]+)\s*,\s*ngày\b[^\n]{0,24}?\bnăm\s*(\d{4})")
 _NUMBER = r"(\d+[a-zA-Z]?)?\s*((?:/\s*\d{4}\s*)?/\s*[^\W\d_][\w&.]*(?:\s*-\s*[\w&.]+)*)"
 _OWN_NUMBER = re.compile(rf"\bSố\s*:?\s*{_NUMBER}")
 _ATTACHED_TO = re.compile(rf"[Kk]èm\s+theo\s+(?:[^\W\d_]+\s+){{1,3}}số\s*:?\s*{_NUMBER}\s*,?\s*ngày\s*:?\s*({_DATE})")
@@ -296,6 +297,20 @@ def doc_date(head: list[str]) -> date | None:
             return _date(found.group(2))
     attached = _ATTACHED_TO.search(block)
     return _date(attached.group(3)) if attached else None
+
+
+def signed_year(first_page: str) -> int | None:
+    """The year of signing, also where the day and month are left blank (a draft, a copy dated by
+    hand: 'Phú Thọ, ngày    tháng 12 năm 2011'), which `doc_date` cannot give.
+
+    >>> signed_year("UBND TỈNH PHÚ THỌ\\nSố: /KH-STTTT\tPhú Thọ, ngày    tháng 12 năm 2011\\nKẾ HOẠCH")
+    2011
+    """
+    head = head_lines(nfc(first_page)[:PAGE_CHARS])
+    for found in _SIGNED_YEAR.finditer("\n".join(map(_right, head))):
+        if _is_title_word(found.group(1)):
+            return int(found.group(2))
+    return None
 
 
 def doc_type(head: list[str]) -> str | None:

@@ -120,7 +120,7 @@ def locate(issuer: str | None, province: str | None, on: date | None, year: int 
     >>> locate("UBND XÃ TUẦN GIÁO", "Điện Biên", date(2025, 9, 1)).unit
     Unit(code='03253', name='Xã Tuần Giáo', level='xã', province_code='11', district_code=None)
     >>> locate("ỦY BAN NHÂN DÂN", None, date(2021, 12, 9)).warning
-    "unit: the issuer 'ỦY BAN NHÂN DÂN' names no place (is its title block read whole?); unit left blank"
+    "unit left blank: the issuer 'ỦY BAN NHÂN DÂN' names no place (is its title block read whole?)"
     """
     if not issuer:
         return Located()
@@ -168,7 +168,8 @@ def _one(units: UnitList, kind: str, name: str, scope: Unit | None) -> Unit | st
 
 
 def _unplaced(reason: str, level: str | None) -> Located:
-    return Located(level=level, warning=f"unit: {reason}; unit left blank")
+    """No unit, and why; without '; ', which separates a document's warnings."""
+    return Located(level=level, warning=f"unit left blank: {reason}")
 
 
 def _list_for(on: date | None, year: int | None) -> UnitList | None:

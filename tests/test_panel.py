@@ -81,7 +81,7 @@ def test_documents_carry_their_units(out: Path) -> None:
     assert docs.loc["thi_tran_tuan_giao_2021.docx", "successor_name"] == "Xã Tuần Giáo"
     unknown = docs.loc["nam_trung_2022.docx"]
     assert pd.isna(unknown["unit_code"]) and unknown["issuer"] == "UBND HUYỆN NAM TRUNG"
-    assert "unit: no huyện named Nam Trung" in unknown["warnings"]
+    assert "unit left blank: no huyện named Nam Trung" in unknown["warnings"]
 
 
 def test_wide_panel_one_row_per_unit_and_period(out: Path) -> None:

@@ -87,7 +87,7 @@ def test_unknown_issuer_stays_null_with_a_warning(issuer: str, province: str | N
                                                   reason: str) -> None:
     found = locate(issuer, province, on, year)
     assert found.unit is None and found.columns()["unit_code"] is None
-    assert found.warning.startswith("unit: ") and reason in found.warning and found.warning.endswith("unit left blank")
+    assert found.warning.startswith("unit left blank: ") and reason in found.warning and "; " not in found.warning
 
 
 def test_year_decides_when_no_date_is_printed() -> None:
@@ -121,3 +121,10 @@ def test_issuer_block_in_any_order(case: TitleCase, tmp_path: Path) -> None:
     document = process_file(build(case, tmp_path / case.name)).document
     assert (document["issuer"], document["unit_code"], document["doc_number"], document["doc_date"]) == (
         case.expected, CODES[case.issuer], "12/BC-UBND", date(2021, 12, 9))
+
+
+def test_real_plan_dated_by_its_year_alone(real_dir: Path) -> None:
+    """r10 leaves day and month blank ('Phú Thọ, ngày    tháng 12 năm 2011'): the year places its Sở in Phú Thọ."""
+    document = process_file(real_dir / "r10_kehoach_stttt_phutho_2011.docx").document
+    assert document["doc_date"] is None
+    assert (document["unit_code"], document["unit_name"], document["successor_code"]) == ("25", "Tỉnh Phú Thọ", "25")
