@@ -129,8 +129,8 @@ def issuer(head: list[str]) -> str | None:
     Only capitalised lines count, so table text ("UBND các xã …") never passes for one. The
     right column's lines (national name, motto, rules) may fall between the issuer's lines:
     text extraction orders lines by height, and the two columns' baselines drift apart when
-    their fonts or spacing differ. Such a line has nothing left of the right column and is
-    passed over; the 'Số:' line ends the block.
+    their fonts or spacing differ. Such a line holds no left-column text and is passed over;
+    the 'Số:' line ends the block.
 
     >>> issuer(["HĐND HUYỆN TUẦN GIÁO CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "ĐOÀN GIÁM SÁT Độc lập - Tự do",
     ...         "Số: /TB-ĐGS Tuần Giáo, ngày 25 tháng 3 năm 2024"])
@@ -158,6 +158,7 @@ def issuer(head: list[str]) -> str | None:
 
 
 def _words(text: str) -> list[str]:
+    """Words compared case-, dash- and tone-placement-blind: HOÀ = Hòa."""
     return nfc(text).replace("HOÀ", "HÒA").replace("–", "-").casefold().split()
 
 

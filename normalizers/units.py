@@ -32,6 +32,7 @@ from normalizers.metadata import level as issuer_level
 from normalizers.metadata import place_level, places
 
 REORGANISED = date(2025, 7, 1)  # Nghị quyết 202/2025/QH15: 34 provinces; Luật Tổ chức chính quyền địa phương 2025: two levels
+_ON = "1 July 2025"  # REORGANISED, as messages say it
 PACKAGE = "vietnamadminunits"
 PROVINCE, DISTRICT, COMMUNE, CENTRAL = "tỉnh", "huyện", "xã", "trung ương"
 # The type word an issuer prints before a place's name, as the lists spell it.
@@ -154,7 +155,7 @@ def _one(units: UnitList, kind: str, name: str, scope: Unit | None) -> Unit | st
     if level is None:
         return f"the level of {kind} {name} depends on the date"
     if level not in units.levels:
-        return f"no {level} level (abolished on {REORGANISED:%-d %B %Y})"
+        return f"no {level} level (abolished on {_ON})"
     where = f" of {scope.name}" if scope else ""
     found = units.named(level, name, scope)
     if len(found) > 1:
@@ -229,9 +230,8 @@ def unit_lists() -> tuple[UnitList, UnitList]:
         if unit.level == COMMUNE and unit.district_code:
             went_to[unit.district_code] |= went_to[unit.code]
     successors = {code: tuple(sorted(units, key=lambda u: u.code)) for code, units in went_to.items()}
-    before = UnitList(f"before {REORGANISED:%-d %B %Y} ({PACKAGE} {version})", list(old.values()), successors,
-                      _former_names())
-    after = UnitList(f"from {REORGANISED:%-d %B %Y} ({PACKAGE} {version})", list(new.values()))
+    before = UnitList(f"before {_ON} ({PACKAGE} {version})", list(old.values()), successors, _former_names())
+    after = UnitList(f"from {_ON} ({PACKAGE} {version})", list(new.values()))
     return before, after
 
 

@@ -137,4 +137,5 @@ def test_export_panel_workbook(out: Path, tmp_path: Path, capsys: pytest.Capture
     rows = list(book["panel"].values)
     assert rows[0] == ("unit_code", "unit_name", "unit_level", "province_code", "year", "period", "1.1.1", "1.1.2")
     assert rows[3] == ("099", "Huyện Tuần Giáo", "huyện", "11", 2021, "2021", 45, 40)  # codes stay text: 099
-    assert book["panel"]["A4"].data_type == "s" and book["panel"]["G4"].data_type == "n"
+    assert (book["panel"]["A4"].number_format, book["panel"]["F4"].number_format) == ("@", "@")  # text, as in Excel
+    assert book["panel"]["G4"].data_type == "n"
