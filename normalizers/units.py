@@ -94,7 +94,7 @@ class Located:
     """Where an issuer sits: its unit (or None, with the reason in `warning`) and its successors."""
 
     unit: Unit | None = None
-    level: str | None = None
+    central: bool = False  # a central body: no unit, no code, nothing wrong
     successors: tuple[Unit, ...] = ()
     warning: str | None = None
 
@@ -104,7 +104,7 @@ class Located:
         return {
             "unit_code": unit.code if unit else None,
             "unit_name": unit.name if unit else None,
-            "unit_level": unit.level if unit else self.level,
+            "unit_level": unit.level if unit else CENTRAL if self.central else None,
             "province_code": unit.province_code if unit else None,
             "successor_code": "; ".join(s.code for s in self.successors) or None,
             "successor_name": "; ".join(s.name for s in self.successors) or None,
@@ -127,15 +127,15 @@ def locate(issuer: str | None, province: str | None, on: date | None, year: int 
         return Located()
     level = issuer_level(issuer)
     if level == CENTRAL:
-        return Located(level=CENTRAL)
+        return Located(central=True)
     units = _list_for(on, year)
     if units is None:
-        return _unplaced(f"no date or year on the document to tell which unit list applies to {issuer!r}", level)
+        return _unplaced(f"no date or year on the document to tell which unit list applies to {issuer!r}")
     named = places(issuer)
     if not named and level == PROVINCE and province:  # a Sở whose province only page 1 names
         named = [("TỈNH", province)]
     if not named:
-        return _unplaced(f"the issuer {issuer!r} names no place (is its title block read whole?)", level)
+        return _unplaced(f"the issuer {issuer!r} names no place (is its title block read whole?)")
     scope = None
     if province and place_level(*named[0]) != PROVINCE:
         provinces = units.named(PROVINCE, province)
@@ -144,9 +144,9 @@ def locate(issuer: str | None, province: str | None, on: date | None, year: int 
     for kind, name in named:
         found = _one(units, kind, name, scope)
         if isinstance(found, str):
-            return _unplaced(f"{found} in the list of units {units.label}", level)
+            return _unplaced(f"{found} in the list of units {units.label}")
         unit = scope = found
-    return Located(unit, unit.level, units.successors.get(unit.code, ()))
+    return Located(unit, successors=units.successors.get(unit.code, ()))
 
 
 def _one(units: UnitList, kind: str, name: str, scope: Unit | None) -> Unit | str:
@@ -168,9 +168,9 @@ def _one(units: UnitList, kind: str, name: str, scope: Unit | None) -> Unit | st
     return found[0]
 
 
-def _unplaced(reason: str, level: str | None) -> Located:
+def _unplaced(reason: str) -> Located:
     """No unit, and why; without '; ', which separates a document's warnings."""
-    return Located(level=level, warning=f"unit left blank: {reason}")
+    return Located(warning=f"unit left blank: {reason}")
 
 
 def _list_for(on: date | None, year: int | None) -> UnitList | None:

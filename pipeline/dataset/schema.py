@@ -38,7 +38,8 @@ SCHEMAS: dict[str, list[Column]] = {
          "date of signing (before or from 1 July 2025; normalizers/units.py): 099 (huyện Tuần Giáo); null when no list "
          "names it unambiguously (see warnings) or for a central body"),
         ("unit_name", pa.string(), "the unit's official name with its type, as that list gives it: Huyện Tuần Giáo"),
-        ("unit_level", pa.string(), "the unit's level: tỉnh, huyện or xã; trung ương for a central body (which has no code)"),
+        ("unit_level", pa.string(), "the unit's level: tỉnh, huyện or xã; trung ương for a central body (which has no code); "
+         "null with unit_code"),
         ("province_code", pa.string(), "GSO code of the unit's province in the same list: 11 (Điện Biên)"),
         ("successor_code", pa.string(), "for a unit of before 1 July 2025, the codes of the units its territory went to "
          "then, '; '-separated (a district's: the new communes; a province's: the merged province)"),
