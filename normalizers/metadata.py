@@ -32,18 +32,23 @@ _SUBJECT = re.compile(r"^\s*(?:V/v|Về việc)\b")
 
 # Issuer: the top-left column; on a merged line it ends where the national motto, the number
 # or a rule begins (PDF text and DOCX title tables put both columns on one line).
-_LEFT_END = re.compile(r"\t|CỘNG HÒA|CỘNG HOÀ|Độc lập|\bSố\b|[_.–—-]{3,}")
+_LEFT_END = re.compile(r"\t|CỘNG HÒA|CỘNG HOÀ|Độc lập|ĐỘC LẬP|\bSố\b|[_.–—-]{3,}")
+_NUMBER_LINE = re.compile(r"^\s*Số\b")
+_PLACE_DATE = re.compile(r",\s*ngày\b")
+# The right column's fixed lines (Nghị định 30/2020/NĐ-CP), which a narrow column wraps.
+_NATIONAL = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
+_ISSUER_LINES = 3  # a parent body, the body, and a part of it at most: ỦY BAN NHÂN DÂN / HUYỆN X / PHÒNG Y
 _ISSUER_START = re.compile(  # "UBNDTỈNH …": OCR may glue the abbreviation to the place
     r"^(?:UBND|HĐND|(?:ỦY BAN|UỶ BAN|HỘI ĐỒNG|SỞ|BỘ|PHÒNG|BAN|VĂN PHÒNG|CHÍNH PHỦ|THỦ TƯỚNG|QUỐC HỘI|TÒA ÁN|TOÀ ÁN"
     r"|CHI CỤC|CỤC|ĐOÀN|TRUNG TÂM|THANH TRA|ĐẢNG ỦY|ĐẢNG UỶ|HUYỆN ỦY|HUYỆN UỶ|TỈNH ỦY|TỈNH UỶ)(?!\w))"
 )
 _UNIT = r"SỞ|PHÒNG|BAN|ĐOÀN|VĂN PHÒNG|CHI CỤC|CỤC|TRUNG TÂM|THANH TRA|BỘ PHẬN|HỘI ĐỒNG|ỦY BAN|UỶ BAN|UBND|HĐND"
 _PLACE = re.compile(
-    rf"(?:^|(?<=\s)|(?<=UBND)|(?<=HĐND))(TỈNH|THÀNH PHỐ|TP\.?|THỊ XÃ|HUYỆN|QUẬN|THỊ TRẤN|PHƯỜNG|XÃ)\s*"
+    rf"(?:^|(?<=\s)|(?<=UBND)|(?<=HĐND))(TỈNH|THÀNH PHỐ|TP\.?|THỊ XÃ|HUYỆN|QUẬN|THỊ TRẤN|PHƯỜNG|ĐẶC KHU|XÃ)\s*"
     rf"(.+?)\s*(?=(?:\s(?:{_UNIT})(?!\w))|$)"
 )
 _PLACE_LEVEL = {"TỈNH": "tỉnh", "HUYỆN": "huyện", "QUẬN": "huyện", "THỊ XÃ": "huyện",
-                "XÃ": "xã", "PHƯỜNG": "xã", "THỊ TRẤN": "xã"}
+                "XÃ": "xã", "PHƯỜNG": "xã", "THỊ TRẤN": "xã", "ĐẶC KHU": "xã"}  # đặc khu: island communes, from 2025
 _CENTRAL_CITIES = {"HÀ NỘI", "HỒ CHÍ MINH", "HẢI PHÒNG", "ĐÀ NẴNG", "CẦN THƠ"}
 _CENTRAL_BODY = re.compile(r"^(?:CHÍNH PHỦ|THỦ TƯỚNG|QUỐC HỘI|BỘ|VĂN PHÒNG CHÍNH PHỦ|TÒA ÁN NHÂN DÂN TỐI CAO)(?!\w)")
 _PROVINCE_GOVERNMENT = re.compile(
@@ -52,6 +57,7 @@ _PROVINCE_GOVERNMENT = re.compile(
 
 _DATE = r"\d{1,2}\s*(?:tháng|[./-]{1,2})\s*\d{1,2}\s*(?:năm|[./-]{1,2})\s*\d{4}"
 _SIGNED = re.compile(rf"(?<![\w/-])([^\W\d_]+)\s*,\s*ngày\s*:?\s*({_DATE})")
+_SIGNED_YEAR = re.compile(r"(?<![\w/-])([^\W\d_]+)\s*,\s*ngày\b[^\n]{0,24}?\bnăm\s*(\d{4})")
 _NUMBER = r"(\d+[a-zA-Z]?)?\s*((?:/\s*\d{4}\s*)?/\s*[^\W\d_][\w&.]*(?:\s*-\s*[\w&.]+)*)"
 _OWN_NUMBER = re.compile(rf"\bSố\s*:?\s*{_NUMBER}")
 _ATTACHED_TO = re.compile(rf"[Kk]èm\s+theo\s+(?:[^\W\d_]+\s+){{1,3}}số\s*:?\s*{_NUMBER}\s*,?\s*ngày\s*:?\s*({_DATE})")
@@ -120,31 +126,90 @@ def title(head: list[str]) -> str:
 def issuer(head: list[str]) -> str | None:
     """The issuing body, lines of the top-left column joined as printed (capitals, NFC).
 
-    Only capitalised lines count, so table text ("UBND các xã …") never passes for one.
+    Only capitalised lines count, so table text ("UBND các xã …") never passes for one. The
+    right column's lines (national name, motto, rules) may fall between the issuer's lines:
+    text extraction orders lines by height, and the two columns' baselines drift apart when
+    their fonts or spacing differ. Such a line holds no left-column text and is passed over;
+    the 'Số:' line ends the block.
 
     >>> issuer(["HĐND HUYỆN TUẦN GIÁO CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "ĐOÀN GIÁM SÁT Độc lập - Tự do",
     ...         "Số: /TB-ĐGS Tuần Giáo, ngày 25 tháng 3 năm 2024"])
     'HĐND HUYỆN TUẦN GIÁO ĐOÀN GIÁM SÁT'
+    >>> issuer(["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "ỦY BAN NHÂN DÂN", "Độc lập - Tự do - Hạnh phúc",
+    ...         "HUYỆN TUẦN GIÁO", "Số: 12/BC-UBND Tuần Giáo, ngày 09 tháng 12 năm 2021"])
+    'ỦY BAN NHÂN DÂN HUYỆN TUẦN GIÁO'
     """
     stop = _heading(head)
-    lefts = [_LEFT_END.split(line, 1)[0].strip(" /-–.*#|") for line in head[:stop]]
+    lines = head[:stop]
+    lefts = _lefts(lines)
     start = next((i for i, left in enumerate(lefts) if left.isupper() and _ISSUER_START.match(left)), None)
     if start is None:
         return None
     parts = [lefts[start]]
-    for left in lefts[start + 1 : start + 3]:
+    for line, left in zip(lines[start + 1 :], lefts[start + 1 :]):
+        if len(parts) == _ISSUER_LINES or _NUMBER_LINE.match(line):
+            break
+        if not left:
+            continue
         if not left.isupper():
             break
         parts.append(left)
     return " ".join(" ".join(parts).split())
 
 
-def _places(issuer_text: str) -> list[tuple[str, str]]:
+def _words(text: str) -> list[str]:
+    """Words compared case-, dash- and tone-placement-blind: HOÀ = Hòa."""
+    return nfc(text).replace("HOÀ", "HÒA").replace("–", "-").casefold().split()
+
+
+def _lefts(lines: list[str]) -> list[str]:
+    """Each line's top-left column: what comes before the national name, the motto, a rule, the
+    number or the place-date. The tail of a national line the right column wrapped ('… VIỆT' /
+    'NAM') is dropped from the later line it lands on, alone or after an issuer line.
+
+    >>> _lefts(["ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT", "HUYỆN TUẦN GIÁO NAM",
+    ...         "PHÒNG NỘI VỤ Tuần Giáo, ngày 09 tháng 12 năm 2021"])
+    ['ỦY BAN NHÂN DÂN', 'HUYỆN TUẦN GIÁO', 'PHÒNG NỘI VỤ']
+    """
+    out, tails = [], []
+    for line in lines:
+        words = line.split()
+        for tail in tails:
+            if len(words) >= len(tail) and _words(" ".join(words[-len(tail):])) == tail:
+                words = words[: -len(tail)]
+                tails.remove(tail)
+                break
+        line = " ".join(words)
+        if (right := _LEFT_END.search(line)) and (printed := _words(line[right.start():])):
+            tails += [whole[len(printed):] for whole in map(_words, _NATIONAL) if whole[: len(printed)] == printed
+                      and len(whole) > len(printed)]
+        left = _LEFT_END.split(line, 1)[0]
+        if found := _PLACE_DATE.search(left):  # the right column's place-date beside the issuer's last line
+            kept = left[: found.start()].split()
+            while kept and _is_title_word(kept[-1]):
+                kept.pop()
+            left = " ".join(kept)
+        out.append(left.strip(" /-–.*#|"))
+    return out
+
+
+def _right(line: str) -> str:
+    """A line without the top-left column's text at its start: issuer words in capitals, the 'Số:' number."""
+    words = line.split()
+    while words and words[0].isupper():
+        words.pop(0)
+    rest = " ".join(words)
+    number = _OWN_NUMBER.match(rest)
+    return rest[number.end() :] if number else rest
+
+
+def places(issuer_text: str) -> list[tuple[str, str]]:
     """(kind, name) of the places an issuer names, outermost first: UBND TỈNH X SỞ Y → [(TỈNH, X)]."""
     return [(kind.rstrip("."), name) for kind, name in _PLACE.findall(issuer_text)]
 
 
-def _place_level(kind: str, name: str) -> str | None:
+def place_level(kind: str, name: str) -> str | None:
+    """tỉnh, huyện or xã for a place the issuer names (KIND, NAME as `places` gives them)."""
     if kind not in ("THÀNH PHỐ", "TP"):
         return _PLACE_LEVEL[kind]
     if name == "HUẾ":  # centrally run only since 2025: its level depends on the date, so say nothing
@@ -162,8 +227,8 @@ def level(issuer_text: str | None) -> str | None:
     """
     if not issuer_text:
         return None
-    if places := _places(issuer_text):
-        return _place_level(*places[-1])
+    if named := places(issuer_text):
+        return place_level(*named[-1])
     if _CENTRAL_BODY.match(issuer_text):
         return "trung ương"
     return "tỉnh" if issuer_text.startswith("SỞ") else None
@@ -178,8 +243,8 @@ def province(issuer_text: str | None, text: str) -> str | None:
     >>> province("UBND TỈNH ĐIỆN BIÊN", ""), province(None, "Kế hoạch của UBND tỉnh Gia Lai ban hành")
     ('Điện Biên', 'Gia Lai')
     """
-    for kind, name in _places(issuer_text or ""):
-        if _place_level(kind, name) == "tỉnh":
+    for kind, name in places(issuer_text or ""):
+        if place_level(kind, name) == "tỉnh":
             return name.title()
     if level(issuer_text) == "trung ương":
         return None
@@ -219,15 +284,34 @@ def doc_number(head: list[str]) -> str | None:
 def doc_date(head: list[str]) -> date | None:
     """Date of signing from '<Place>, ngày 27 tháng 9 năm 2021'; an appendix takes its parent's.
 
+    A place-date the right column wraps may have left-column text between its parts (an issuer
+    line, the number); it is read in the right column alone, so that its parts meet again.
+
     >>> doc_date(["Số: /BC-ĐGS Tuần Giáo, ngày 02 tháng 7 năm 2024"]), doc_date(["Hà Nội, ngày 3/1/2025"])
     (datetime.date(2024, 7, 2), datetime.date(2025, 1, 3))
+    >>> doc_date(["PHÒNG NỘI VỤ Điện Biên Đông, ngày 09 tháng 12 năm", "Số: 12/BC-UBND 2021"])
+    datetime.date(2021, 12, 9)
     """
     block = "\n".join(head)
-    for found in _SIGNED.finditer(block):
+    for found in _SIGNED.finditer("\n".join(map(_right, head))):
         if _is_title_word(found.group(1)):
             return _date(found.group(2))
     attached = _ATTACHED_TO.search(block)
     return _date(attached.group(3)) if attached else None
+
+
+def signed_year(first_page: str) -> int | None:
+    """The year of signing, also where the day and month are left blank (a draft, a copy dated by
+    hand: 'Phú Thọ, ngày    tháng 12 năm 2011'), which `doc_date` cannot give.
+
+    >>> signed_year("UBND TỈNH PHÚ THỌ\\nSố: /KH-STTTT\tPhú Thọ, ngày    tháng 12 năm 2011\\nKẾ HOẠCH")
+    2011
+    """
+    head = head_lines(nfc(first_page)[:PAGE_CHARS])
+    for found in _SIGNED_YEAR.finditer("\n".join(map(_right, head))):
+        if _is_title_word(found.group(1)):
+            return int(found.group(2))
+    return None
 
 
 def doc_type(head: list[str]) -> str | None:

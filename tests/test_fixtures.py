@@ -289,6 +289,12 @@ def test_data_raw_samples_are_current(built: dict[str, Path], name: str) -> None
     assert sample.read_bytes() == built[name].read_bytes()
 
 
+def test_data_raw_variant_sample_is_current(tmp_path: Path) -> None:
+    """The next year's report of seed 000's district. Rebuild: python -m tests.fixtures.build data/raw phuluc1_000_2022.docx"""
+    name = "phuluc1_000_2022.docx"
+    assert (RAW / name).read_bytes() == build.build_all(tmp_path, [name])[name].read_bytes()
+
+
 def test_data_raw_repair_samples_are_current(broken_pdfs: dict[str, Path], tmp_path: Path) -> None:
     """The damaged-font PDF and the TCVN3 Word file in data/raw are what the builders make now."""
     assert (RAW / "table_glyphloss.pdf").read_bytes() == broken_pdfs["table_glyphloss.pdf"].read_bytes()

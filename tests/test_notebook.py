@@ -1,10 +1,11 @@
 """notebooks/overview.ipynb, executed headless on a fresh conversion so it cannot rot unnoticed.
 
 The notebook runs in a python3 kernel of this interpreter, with CCHC_OUT pointing at a conversion
-of four sample reports (an indicator table as PDF and Word, another province's appendix, the
-dossier table with a broken total) and one truncated PDF that fails. The outputs must show what
-that conversion implies: the files and the failure, the dossier units, the failed checks, and a
-chart that is a real picture with its Vietnamese unit names drawn.
+of five sample reports (an indicator table as PDF and Word, the same district's next year,
+another province's appendix, the dossier table with a broken total) and one truncated PDF that
+fails. The outputs must show what that conversion implies: the files and the failure, the dossier
+units, the failed checks, a chart that is a real picture with its Vietnamese unit names drawn,
+and the district's two years side by side.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from pipeline.terminal import EXIT_SOME_FAILED
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"
 NOTEBOOK = REPO / "notebooks" / "overview.ipynb"
-SOURCES = ["dossier_000_bad_total.pdf", "phuluc1_000.pdf", "phuluc1_000.docx", "appendix_001.docx"]
+SOURCES = ["dossier_000_bad_total.pdf", "phuluc1_000.pdf", "phuluc1_000.docx", "appendix_001.docx", "phuluc1_000_2022.docx"]
 BROKEN = "truncated.pdf"
 UNIT = "UBND Xã Phình Sáng"  # a commune of the dossier table, and the row a check cites
 PROBE = "import sys; print('kernel prefix:', sys.prefix)"
@@ -142,3 +143,10 @@ def test_outputs_show_the_data(executed: nbformat.NotebookNode, out: Path) -> No
     assert f"{len(checks)} failed checks" in checked and UNIT in checked
     unmapped = int(indicators["code"].isna().sum())
     assert f"{unmapped} of {len(indicators)} indicator rows have no code" in _text(_cell(executed, "unmapped"))
+
+
+def test_unit_over_two_years(executed: nbformat.NotebookNode) -> None:
+    """Tuần Giáo's 2021 report (as PDF and Word, which agree) beside its 2022 one, which changed three values."""
+    shown = _text(_cell(executed, "unit-years"))
+    assert "Huyện Tuần Giáo (GSO 099): 2021 and 2022; 3 of 71 codes changed, 0 disagreeing values" in shown
+    assert "Số văn bản chỉ đạo CCHC đã ban hành" in shown

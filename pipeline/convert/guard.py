@@ -58,15 +58,17 @@ class Processed:
 
 
 def warm_up() -> None:
-    """Import the extractors and load the codebooks once, so each forked child starts warm."""
+    """Import the extractors and load the codebooks and unit lists once, so each forked child starts warm."""
     import extractors.docx  # noqa: F401
     import extractors.ocr  # noqa: F401
     import extractors.pdf  # noqa: F401
     from normalizers.codebook import load_codebook
     from normalizers.criteria import PAR_CODEBOOK
+    from normalizers.units import unit_lists
 
     load_codebook()
     load_codebook(PAR_CODEBOOK)
+    unit_lists()
 
 
 def run_guarded(path: str | Path, options: dict[str, object] | None = None, limits: Limits = DEFAULT_LIMITS) -> Processed:

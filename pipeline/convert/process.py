@@ -22,12 +22,13 @@ from normalizers.criteria import PAR_CODEBOOK, criterion_rows
 from normalizers.dossiers import PERCENT_FIELDS, dossier_rows
 from normalizers.headers import column_names, header_depth
 from normalizers.indicator_rows import RawIndicatorRow, column_roles, indicator_rows
-from normalizers.metadata import document_metadata
+from normalizers.metadata import document_metadata, signed_year
 from normalizers.numbers import parse_value
 from normalizers.ocr_fixes import CODE_FIX_CONFIDENCE, NUMBER_FIX_CONFIDENCE, repair_codes, repair_number
 from normalizers.repair import ToneStyle, repair_document
 from normalizers.table_kinds import DOSSIER, INDICATOR, PAR_CRITERIA, TableKind, classify
 from normalizers.tables import stitch
+from normalizers.units import locate
 from pipeline import __version__
 from pipeline.convert.checks import dossier_checks, indicator_checks
 
@@ -147,7 +148,11 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
     criteria = _criteria_records(tables, layouts, base, methods)
     dossiers = _dossier_records(tables, layouts, base, methods)
     checks = indicator_checks(indicators, base, codebook_name) + dossier_checks(dossiers, base)
-    meta = document_metadata(doc.pages[0].text if doc.pages else "")
+    first_page = doc.pages[0].text if doc.pages else ""
+    meta = document_metadata(first_page)
+    unit = locate(meta["issuer"], meta["province"], meta["doc_date"] or meta["period_end"],
+                  signed_year(first_page) or meta["year"])
+    warnings += [unit.warning] if unit.warning else []
     document.update(
         kind=doc.kind,
         pages=len(doc.pages),
@@ -162,6 +167,7 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
         n_overrides=0,
         n_checks_failed=len(checks),
         **meta,
+        **unit.columns(),
     )
     return FileResult(document, indicators, _cell_records(tables, layouts, base), text_rows, criteria, dossiers, checks)
 

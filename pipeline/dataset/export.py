@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.dataset.loading import load, tables
+from pipeline.dataset.panel import panels
 from pipeline.dataset.schema import SCHEMAS
 from pipeline.dataset.writers import TABLES, replacing
 
@@ -70,20 +71,38 @@ def export_xlsx(out: str | Path, xlsx: str | Path, names: list[str] | None = Non
     if unknown:
         raise ValueError(f"unknown table {', '.join(unknown)}; the tables are {', '.join(TABLES)}")
     frames = {table: load(out, table, documents=documents) for table in TABLES if table in asked}
-    for table, frame in frames.items():  # before anything is written
+    return _write(xlsx, {table: (frame, _types(table, list(frame.columns))) for table, frame in frames.items()})
+
+
+def export_panel(out: str | Path, xlsx: str | Path, codes: list[str] | None = None) -> Export:
+    """Write `pipeline.panel(out, codes)` to the workbook `xlsx`: the sheet `panel` (one row per unit
+    and period, one column per code), `values` (each value with the file, page and row it came
+    from) and `conflicts` (the values documents of one unit and period disagree on)."""
+    return _write(xlsx, {sheet: (frame, _frame_types(frame)) for sheet, frame in panels(out, codes).items()})
+
+
+def _frame_types(frame: pd.DataFrame) -> list[pa.DataType]:
+    """The Arrow type of each column, as its values say (pandas' strings are large_string: text all the same)."""
+    types = pa.Schema.from_pandas(frame, preserve_index=False).types
+    return [pa.string() if pa.types.is_large_string(dtype) else dtype for dtype in types]
+
+
+def _write(xlsx: str | Path, sheets: dict[str, tuple[pd.DataFrame, list[pa.DataType]]]) -> Export:
+    """One sheet per frame, its columns typed by the Arrow types given; nothing written if one is too long."""
+    for sheet, (frame, _) in sheets.items():
         if len(frame) >= MAX_ROWS:
-            raise TooManyRows(f"{table} has {len(frame):,} rows; an Excel sheet holds {MAX_ROWS - 1:,} "
+            raise TooManyRows(f"{sheet} has {len(frame):,} rows; an Excel sheet holds {MAX_ROWS - 1:,} "
                               f"below its header: read it from the Parquet (pipeline.load) instead")
     xlsx = Path(xlsx)
     result = Export(xlsx)
     with replacing(xlsx, suffix=".tmp.xlsx") as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl", date_format="YYYY-MM-DD",
                             datetime_format="YYYY-MM-DD HH:MM:SS") as writer:
-            for table, loaded in frames.items():
-                frame, types, truncated, cleaned = _prepare(loaded, table)
-                frame.to_excel(writer, sheet_name=table, index=False, na_rep="")
-                _format(writer.sheets[table], frame, types)
-                result.rows[table], result.truncated[table], result.cleaned[table] = len(frame), truncated, cleaned
+            for sheet, (loaded, types) in sheets.items():
+                frame, truncated, cleaned = _prepare(loaded, types)
+                frame.to_excel(writer, sheet_name=sheet, index=False, na_rep="")
+                _format(writer.sheets[sheet], frame, types)
+                result.rows[sheet], result.truncated[sheet], result.cleaned[sheet] = len(frame), truncated, cleaned
     return result
 
 
@@ -93,10 +112,9 @@ def _types(table: str, columns: list[str]) -> list[pa.DataType]:
     return [contract[c] for c in columns]
 
 
-def _prepare(frame: pd.DataFrame, table: str) -> tuple[pd.DataFrame, list[pa.DataType], int, int]:
+def _prepare(frame: pd.DataFrame, types: list[pa.DataType]) -> tuple[pd.DataFrame, int, int]:
     """Make every value storable in Excel: timestamps naive UTC (header says so), strings
     without XML-illegal characters and within a cell's length. Returns the counts altered."""
-    types = _types(table, list(frame.columns))
     frame = frame.copy()
     truncated = cleaned = 0
     renames = {}
@@ -116,7 +134,7 @@ def _prepare(frame: pd.DataFrame, table: str) -> tuple[pd.DataFrame, list[pa.Dat
                 truncated += int(long.sum())
                 text = text.mask(long, text[long].map(_truncate))
             frame[column] = text
-    return frame.rename(columns=renames), types, truncated, cleaned
+    return frame.rename(columns=renames), truncated, cleaned
 
 
 def _truncate(text: str) -> str:

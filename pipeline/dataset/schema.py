@@ -34,6 +34,16 @@ SCHEMAS: dict[str, list[Column]] = {
         ("period_start", pa.date32(), "'Từ ngày …', else start of the period the title names (6 tháng đầu năm, quý I, năm)"),
         ("period_end", pa.date32(), "'Đến ngày …', else end of the period the title names"),
         ("year", pa.int32(), "year reported on: the period's end year, else the first year the title names"),
+        ("unit_code", pa.string(), "GSO code of the administrative unit the issuer belongs to, in the list valid on the "
+         "date of signing (before or from 1 July 2025; normalizers/units.py): 099 (huyện Tuần Giáo); null when no list "
+         "names it unambiguously (see warnings) or for a central body"),
+        ("unit_name", pa.string(), "the unit's official name with its type, as that list gives it: Huyện Tuần Giáo"),
+        ("unit_level", pa.string(), "the unit's level: tỉnh, huyện or xã; trung ương for a central body (which has no code); "
+         "null with unit_code"),
+        ("province_code", pa.string(), "GSO code of the unit's province in the same list: 11 (Điện Biên)"),
+        ("successor_code", pa.string(), "for a unit of before 1 July 2025, the codes of the units its territory went to "
+         "then, '; '-separated (a district's: the new communes; a province's: the merged province)"),
+        ("successor_name", pa.string(), "the successors' names, in the order of successor_code"),
         ("n_tables", pa.int32(), "tables found (a table continued over pages counts once)"),
         ("n_indicators", pa.int32(), "indicator rows found"),
         ("n_unmapped", pa.int32(), "indicator rows left without a canonical code"),
