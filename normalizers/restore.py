@@ -17,25 +17,24 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from core.vietnamese import nfc
-from normalizers.lost_glyphs import FLOOR, loss_rates
+from normalizers.lost_glyphs import NOT_LOST, loss_rates
 from normalizers.syllable_lm import BOS, NUMBER, SyllableLM, case_of, token_of
 
 GAP = " "
 LOST_DIGIT = "\ufffd"
 MAX_LOST_IN_WORD = 6  # lost glyphs one word may hold ("Nghị" with N, g, h, ị lost is 4)
 MAX_RUN = 9  # letters in a word with a gap in it
-BEAM = 8  # states kept per position
-TOP = 12  # candidates per span scored in every state; a context's successors are added
+BEAM = 4  # states kept per position
+TOP = 4  # candidates per span scored in every state; a context's successors are added
+PRUNE = 6.0  # a state or candidate this far (in log-probability) below the best is dropped
 EMPTY = math.log(0.01)  # two spaces in a row inside a line
 EMPTY_MORE = math.log(0.5)  # each further one (layout gaps come in runs)
-BUDGET = 1.5 * math.log(FLOOR)  # the least likely channel cost a candidate may have: one intact letter
 _SENTENCE_END = frozenset({BOS, ".", ":", ";", "!", "?", "-", "–", "•", "+", "*", ")"})
-_WORD_CHARS = re.compile(r"[^\W_]| ", re.UNICODE)
+_PIECE = re.compile(r"(?:[^\W_]| )+|[^ ]", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -62,52 +61,33 @@ class Restored:
 
 
 @dataclass(frozen=True)
+class _Reading:
+    """A decoded line: its text, the words it restored (damaged, restored), the context it
+    leaves for the next line, and how sure the decoder is of it."""
+
+    text: str
+    changed: tuple[tuple[str, str], ...]
+    context: tuple[str, str]
+    confidence: float
+
+
+@dataclass(frozen=True)
 class _Candidate:
+    """One reading of a span, with what can be scored before its context is known."""
+
     text: str
     tokens: tuple[str, ...]
-    cost: float  # channel: log P(these gaps | these letters lost)
-    cases: tuple[tuple[str, str], ...]  # (token, form) of each letter run
-    filled: int
-
-
-@dataclass
-class _Trie:
-    children: dict[str, _Trie] = field(default_factory=dict)
-    word: str | None = None
+    filled: int  # gaps it fills
+    mid: float  # channel cost + casing, placed mid-sentence
+    start: float  # the same where a sentence starts
+    prior: float  # mid + the tokens' unigram log-probabilities: its rank without context
 
 
 @lru_cache(maxsize=4)
-def _trie(vocabulary: frozenset[str]) -> _Trie:
-    root = _Trie()
-    for word in vocabulary:
-        if not word.isalpha():
-            continue
-        node = root
-        for ch in word:
-            node = node.children.setdefault(ch, _Trie())
-        node.word = word
-    return root
-
-
-def _forms(run: str) -> tuple[str, ...]:
-    """The casings a letter run with gaps can have, from its surviving letters."""
-    fixed = [(i, ch) for i, ch in enumerate(run) if ch != GAP]
-    rest = [ch for i, ch in fixed if i > 0]
-    if any(ch.islower() for ch in rest):
-        if any(ch.isupper() for ch in rest):
-            return ()
-        if run[0] == GAP:
-            return ("l", "t")
-        return ("t",) if run[0].isupper() else ("l",)
-    if rest:
-        return ("u",) if run[0] == GAP or run[0].isupper() else ()
-    if run[0] == GAP:
-        return ("l", "t", "u")
-    return ("t", "u") if run[0].isupper() else ("l",)
-
-
-def _cased(word: str, form: str) -> str:
-    return word.upper() if form == "u" else word[0].upper() + word[1:] if form == "t" else word
+def _cased_vocabulary(vocabulary: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """Each word of the vocabulary in lower case, capitalised and in capitals, beside the word."""
+    return tuple((text, word) for word in sorted(vocabulary) if word.isalpha()
+                 for text in dict.fromkeys((word, word.capitalize(), word.upper())))
 
 
 class _Decoder:
@@ -116,64 +96,61 @@ class _Decoder:
     def __init__(self, lm: SyllableLM, rates: dict[str, float]) -> None:
         self.lm = lm
         self.rates = rates
-        self.log_rate = {ch: math.log(r) for ch, r in rates.items()}
-        self.floor = math.log(FLOOR)
-        letters = {ch.lower() for ch in rates if ch.isalpha()}
-        self.best_rate = {ch: max(self.log_rate.get(ch, self.floor), self.log_rate.get(ch.upper(), self.floor)) for ch in letters}
+        self.log_rate = {ch: math.log(r) for ch, r in rates.items() if r > NOT_LOST and ch.isalpha()}
         digits = [r for ch, r in rates.items() if ch.isdigit()]
-        self.digit_cost = math.log(max(sum(digits) / len(digits), FLOOR)) if digits else self.floor
-        self.trie = _trie(lm.vocabulary)
-        self._spans: dict[str, list[_Candidate]] = {}
+        digit = max(digits, default=0.0)
+        self.digit_cost = math.log(digit) if digit > NOT_LOST else None
+        self._spans: dict[str, list[_Candidate] | None] = {}
         self._runs: dict[str, list[tuple[str, str, float, int]]] = {}
 
     # candidates -----------------------------------------------------------------------------
     def _letter_run(self, run: str) -> list[tuple[str, str, float, int]]:
-        """(text, token, channel cost, gaps filled) for each word a letter run with gaps can be."""
+        """(text, token, channel cost, gaps filled) for each word a letter run with gaps can be.
+
+        A word fits when it shows exactly the run's surviving letters and has a lost letter in
+        every gap: its skeleton (lost letters as gaps) is the run's with any surviving lost
+        letter (a partly lost one) gapped too, and then its letters agree where the run has one.
+        """
         hit = self._runs.get(run)
         if hit is not None:
             return hit
-        forms = _forms(run)
-        found: list[tuple[str, str, float, int]] = []
-        if forms:
-            lower = run.lower()
-            stack: list[tuple[_Trie, int, float]] = [(self.trie, 0, 0.0)]
-            while stack:
-                node, i, bound = stack.pop()
-                if i == len(lower):
-                    if node.word is not None:
-                        found.extend(self._scored(node.word, run, forms))
-                    continue
-                ch = lower[i]
-                if ch != GAP:
-                    child = node.children.get(ch)
-                    if child is not None:
-                        stack.append((child, i + 1, bound))
-                    continue
-                for letter, child in node.children.items():
-                    cost = bound + self.best_rate.get(letter, self.floor)
-                    if cost >= BUDGET:
-                        stack.append((child, i + 1, cost))
-        found.sort(key=lambda c: -c[2])
+        gaps = [i for i, ch in enumerate(run) if ch == GAP]
+        found = [
+            (text, word, sum(self.log_rate[text[i]] for i in gaps), len(gaps))
+            for text, word in self._skeletons.get(self._skeleton(run), ())
+            if all(t == r for t, r in zip(text, run) if r != GAP)
+        ]
         self._runs[run] = found
         return found
 
-    def _scored(self, word: str, run: str, forms: tuple[str, ...]) -> Iterator[tuple[str, str, float, int]]:
-        gaps = [i for i, ch in enumerate(run) if ch == GAP]
-        for form in forms:
-            text = _cased(word, form)
-            if any(text[i] != ch for i, ch in enumerate(run) if ch != GAP):
-                continue
-            cost = sum(self.log_rate.get(text[i], self.floor) for i in gaps)
-            if cost >= BUDGET:
-                yield text, word, cost, len(gaps)
+    def _skeleton(self, word: str) -> str:
+        return word.translate(self._gapped)
 
-    def span(self, chunk: str) -> list[_Candidate]:
-        """Every reading of a span between two real spaces; its inner spaces are lost glyphs."""
-        hit = self._spans.get(chunk)
-        if hit is not None:
-            return hit
+    @cached_property
+    def _gapped(self) -> dict[int, str]:
+        return {ord(ch): GAP for ch in self.log_rate}
+
+    @cached_property
+    def _skeletons(self) -> dict[str, list[tuple[str, str]]]:
+        """Every cased vocabulary word holding a lost letter, by its skeleton."""
+        index: dict[str, list[tuple[str, str]]] = {}
+        for text, word in _cased_vocabulary(self.lm.vocabulary):
+            skeleton = text.translate(self._gapped)
+            if skeleton != text:
+                index.setdefault(skeleton, []).append((text, word))
+        return index
+
+    def span(self, chunk: str) -> list[_Candidate] | None:
+        """Every reading of a span between two real spaces; its inner spaces are lost glyphs.
+        None when no word can reach this far (a longer span cannot either)."""
+        if chunk in self._spans:
+            return self._spans[chunk]
+        runs = _pieces(chunk)
+        if any(len(run) > MAX_RUN and GAP in run for run in runs):
+            self._spans[chunk] = None
+            return None
         pieces: list[list[tuple[str, str, float, int]]] = []
-        for run in _pieces(chunk):
+        for run in runs:
             if GAP not in run:
                 pieces.append([(run, token_of(run), 0.0, 0)])
                 continue
@@ -181,7 +158,7 @@ class _Decoder:
             options: list[tuple[str, str, float, int]] = []
             if not any(ch.isdigit() for ch in fixed):
                 options.extend(self._letter_run(run))
-            if not any(ch.isalpha() for ch in fixed):
+            if self.digit_cost is not None and not any(ch.isalpha() for ch in fixed):
                 gaps = run.count(GAP)
                 options.append((run.replace(GAP, LOST_DIGIT), NUMBER, self.digit_cost * gaps, gaps))
             if not options:
@@ -189,127 +166,138 @@ class _Decoder:
                 return []
             options.sort(key=lambda o: -(o[2] + self.lm.unigram(o[1])))
             pieces.append(options[: TOP * 4])
-        out = [_Candidate("", (), 0.0, (), 0)]
+        combos: list[tuple[str, tuple[str, ...], float, int]] = [("", (), 0.0, 0)]
         for options in pieces:
-            out = [
-                _Candidate(c.text + text, c.tokens + (token,), c.cost + cost,
-                           c.cases + (((token, case_of(text)),) if text[0].isalpha() else ()), c.filled + n)
-                for c in out for text, token, cost, n in options
-            ]
-            if len(out) > TOP * 4:
-                out = sorted(out, key=self._prior, reverse=True)[: TOP * 4]
-        out.sort(key=self._prior, reverse=True)
+            combos = [(text + t, tokens + (token,), cost + c, filled + n)
+                      for text, tokens, cost, filled in combos for t, token, c, n in options][: TOP * 16]
+        out = sorted((self._candidate(*combo) for combo in combos), key=lambda c: -c.prior)
+        out = [c for c in out[: TOP * 4] if c.prior >= out[0].prior - PRUNE]
         self._spans[chunk] = out
         return out
 
-    def _prior(self, cand: _Candidate) -> float:
-        """A candidate's score without context: what ranks it before the context is known."""
-        return cand.cost + sum(self.lm.unigram(t) for t in cand.tokens)
+    def _candidate(self, text: str, tokens: tuple[str, ...], cost: float, filled: int) -> _Candidate:
+        lm = self.lm
+        casing = [0.0, 0.0]
+        for starts in (False, True):
+            prev_ends = starts
+            for piece, token in zip(_pieces(text), tokens):
+                if token[0].isalpha():
+                    casing[starts] += lm.case_logp(token, case_of(piece), prev_ends)
+                prev_ends = token in _SENTENCE_END
+        mid, start = cost + casing[0], cost + casing[1]
+        return _Candidate(text, tokens, filled, mid, start, mid + sum(lm.unigram(t) for t in tokens))
 
     # search -----------------------------------------------------------------------------------
-    def line(self, line: str, context: tuple[str, str]) -> tuple[str, list[tuple[str, str]], tuple[str, str]]:
-        """The likeliest reading of a line, the (damaged, restored) words that changed, and the
-        context it leaves for the next line."""
+    def line(self, line: str, context: tuple[str, str]) -> _Reading:
+        """The likeliest reading of a line (or a tab-separated cell) after `context`.
+
+        Viterbi over the span lattice; a state is the last token (the one before it rides along
+        from the best path there, for the trigram), at most `BEAM` per position.
+        """
         n = len(line)
         bounds = [-1] + [i for i, ch in enumerate(line) if ch == GAP] + [n]
-        stripped = line.strip(GAP)
         lead = len(line) - len(line.lstrip(GAP))
-        tail = n - len(line.rstrip(GAP))
-        if not stripped:
-            return line, [], context
-        # state: (u, v) → (score, back pointer)
-        beams: list[dict[tuple[str, str], tuple[float, tuple | None]]] = [dict() for _ in bounds]
-        beams[0][context] = (0.0, None)
-        for a, start in enumerate(bounds[:-1]):
+        trail = n - len(line.rstrip(GAP))
+        if lead == n:
+            return _Reading(line, (), context, 1.0)
+        # per position: last token → (score, token before it, back pointer)
+        beams: list[dict[str, tuple[float, str, tuple | None]]] = [{} for _ in bounds]
+        beams[0][context[1]] = (0.0, context[0], None)
+        last = len(bounds) - 1
+        for a in range(last):
             beam = beams[a]
             if not beam:
                 continue
-            if len(beam) > BEAM:
-                beam = dict(sorted(beam.items(), key=lambda kv: -kv[1][0])[:BEAM])
-            for b in range(a + 1, min(len(bounds), a + MAX_LOST_IN_WORD + 2)):
-                end = bounds[b]
-                chunk = line[start + 1 : end]
-                if b > a + 1 and not self._joinable(chunk):
-                    break
+            if len(beam) > 1:
+                ranked = sorted(beam.items(), key=lambda kv: -kv[1][0])[:BEAM]
+                floor = ranked[0][1][0] - PRUNE
+                beam = {v: entry for v, entry in ranked if entry[0] >= floor}
+            start = bounds[a]
+            for b in range(a + 1, min(last, a + MAX_LOST_IN_WORD + 1) + 1):
+                chunk = line[start + 1 : bounds[b]]
                 if not chunk:
-                    edge = start < lead or start >= n - tail
-                    for state, (score, _) in beam.items():
-                        prev = beams[a][state][1]
-                        extra = EMPTY_MORE if prev is not None and prev[2] == "" else EMPTY
-                        self._push(beams[b], state, score + (0.0 if edge else extra), (a, state, "", chunk))
+                    free = start < lead or start >= n - trail
+                    for v, (score, u, back) in beam.items():
+                        cost = 0.0 if free else EMPTY_MORE if back is not None and back[2] is None else EMPTY
+                        self._push(beams[b], v, score + cost, u, (a, v, None))
                     continue
                 candidates = self.span(chunk)
-                if not candidates:
-                    continue
-                for state, (score, _) in beam.items():
-                    for cand in self._worth_scoring(candidates, state):
-                        s, new_state = self._score(cand, state)
-                        self._push(beams[b], new_state, score + s, (a, state, cand.text, chunk))
-        final = beams[-1]
+                if candidates is None:
+                    break
+                for v, (score, u, _) in beam.items():
+                    for cand in self._worth_scoring(candidates, v):
+                        s, u2, v2 = self._score(cand, u, v)
+                        self._push(beams[b], v2, score + s, u2, (a, v, cand))
+        final = beams[last]
         if not final:
-            return line, [], context
-        state = max(final, key=lambda k: final[k][0])
-        words: list[tuple[str, str]] = []
-        out: list[str] = []
-        b, key = len(bounds) - 1, state
-        while True:
-            back = beams[b][key][1]
-            if back is None:
-                break
-            a, key, text, chunk = back
-            out.append(text)
-            if text != chunk:
-                words.append((chunk, text))
+            return _Reading(line, (), context, 0.0)
+        v = max(final, key=lambda k: final[k][0])
+        end_state = (final[v][1], v)
+        path: list[tuple[int, str, _Candidate | None, int]] = []
+        b = last
+        while (back := beams[b][v][2]) is not None:
+            a, v, cand = back
+            path.append((a, v, cand, b))
             b = a
-        restored = GAP.join(reversed(out))
-        return restored, list(reversed(words)), state
+        path.reverse()
+        texts = [cand.text if cand else "" for _, _, cand, _ in path]
+        changed = tuple((line[bounds[a] + 1 : bounds[b]], cand.text) for a, _, cand, b in path if cand and cand.filled)
+        return _Reading(GAP.join(texts), changed, end_state, self._confidence(path, beams, bounds, line))
 
-    @staticmethod
-    def _joinable(chunk: str) -> bool:
-        """Whether a span with inner gaps can still be one word: its letter runs are short."""
-        return all(len(run) <= MAX_RUN for run in chunk.split("-") if GAP in run) and len(chunk) <= 3 * MAX_RUN
+    def _confidence(self, path, beams, bounds, line) -> float:
+        """How sure the reading is: the least posterior of a restored word against the other
+        readings of its span, each scored in its context and before the next word; a gap left
+        as a space between two words halves it (the line is still broken there)."""
+        sure = 1.0
+        for i, (a, v, cand, b) in enumerate(path):
+            if cand is None:
+                if 0 < i < len(path) - 1 and path[i - 1][2] is not None and path[i - 1][2].text:
+                    sure *= 0.5 if bounds[a] > len(line) - len(line.lstrip(GAP)) else 1.0
+                continue
+            if not cand.filled:
+                continue
+            u = beams[a][v][1]
+            nxt = next((c.tokens[0] for _, _, c, _ in path[i + 1 :] if c and c.tokens), None)
+            scores = []
+            for alt in self._worth_scoring(self.span(line[bounds[a] + 1 : bounds[b]]) or [cand], v):
+                s, u2, v2 = self._score(alt, u, v)
+                if nxt is not None:
+                    s += self.lm.logp(u2, v2, nxt)
+                scores.append((s, alt is cand))
+            top = max(s for s, _ in scores)
+            total = sum(math.exp(s - top) for s, _ in scores)
+            chosen = next((s for s, is_it in scores if is_it), top)
+            sure = min(sure, math.exp(chosen - top) / total)
+        return sure
 
-    def _worth_scoring(self, candidates: list[_Candidate], state: tuple[str, str]) -> list[_Candidate]:
+    def _worth_scoring(self, candidates: list[_Candidate], v: str) -> list[_Candidate]:
         if len(candidates) <= TOP:
             return candidates
-        follows = self.lm.successors.get(state[1], frozenset())
-        return candidates[:TOP] + [c for c in candidates[TOP:] if c.tokens and c.tokens[0] in follows]
+        follows = self.lm.successors.get(v, frozenset())
+        return candidates[:TOP] + [c for c in candidates[TOP:] if c.tokens[0] in follows]
 
-    def _score(self, cand: _Candidate, state: tuple[str, str]) -> tuple[float, tuple[str, str]]:
-        u, v = state
-        s = cand.cost
-        lm = self.lm
-        cases = iter(cand.cases)
+    def _score(self, cand: _Candidate, u: str, v: str) -> tuple[float, str, str]:
+        logp = self.lm.logp
+        s = cand.start if v in _SENTENCE_END else cand.mid
         for tok in cand.tokens:
-            s += lm.logp(u, v, tok)
-            if tok[0].isalpha():
-                word, form = next(cases)
-                s += lm.case_logp(word, form, v in _SENTENCE_END)
+            s += logp(u, v, tok)
             u, v = v, tok
-        return s, (u, v)
+        return s, u, v
 
     @staticmethod
-    def _push(beam: dict, state: tuple[str, str], score: float, back: tuple) -> None:
-        old = beam.get(state)
+    def _push(beam: dict, v: str, score: float, u: str, back: tuple) -> None:
+        old = beam.get(v)
         if old is None or score > old[0]:
-            beam[state] = (score, back)
+            beam[v] = (score, u, back)
 
 
 def _pieces(chunk: str) -> list[str]:
-    """A span cut into letter-or-digit runs (gaps included) and single other characters."""
-    out: list[str] = []
-    run = ""
-    for ch in chunk:
-        if _WORD_CHARS.match(ch):
-            run += ch
-            continue
-        if run:
-            out.append(run)
-            run = ""
-        out.append(ch)
-    if run:
-        out.append(run)
-    return out
+    """A span cut into letter-or-digit runs (gaps included) and single other characters.
+
+    >>> _pieces("(huy n,  C")
+    ['(', 'huy n', ',', '  C']
+    """
+    return _PIECE.findall(chunk)
 
 
 def restore_text(text: str, lm: SyllableLM | None = None) -> Restored:
@@ -339,14 +327,17 @@ def restore_text(text: str, lm: SyllableLM | None = None) -> Restored:
             context = (BOS, BOS)
             continue
         cells = []
+        sure = 1.0
         for i, cell in enumerate(body.split("\t")):
-            restored, changed, context = decoder.line(cell, context if i == 0 else (BOS, BOS))
-            cells.append(restored)
-            for damaged, word in changed:
+            reading = decoder.line(cell, context if i == 0 else (BOS, BOS))
+            context = reading.context
+            cells.append(reading.text)
+            sure = min(sure, reading.confidence)
+            for damaged, word in reading.changed:
                 words.setdefault(damaged, Counter())[word] += 1
-                filled.update(ch for d, ch in zip(damaged, word) if d == GAP and ch != GAP)
+                filled.update(ch for d, ch in zip(damaged, word) if d == GAP)
         out.append("\t".join(cells) + line[len(body):])
-        confidence.append(1.0)
-    lost = {ch: round(r, 3) for ch, r in sorted(rates.items()) if r > FLOOR}
+        confidence.append(round(sure, 3))
+    lost = {ch: round(r, 3) for ch, r in sorted(rates.items()) if r > NOT_LOST}
     glyph_map = GlyphMap(lost, dict(filled.most_common()), {d: c.most_common(1)[0][0] for d, c in words.items()})
     return Restored("\n".join(out), tuple(confidence), glyph_map)
