@@ -25,6 +25,8 @@ from normalizers.lost_glyphs import NOT_LOST, loss_rates
 from normalizers.syllable_lm import BOS, NUMBER, SyllableLM, case_of, token_of
 
 GAP = " "
+UNSURE = 0.6  # below this confidence a line is reported as unsure (measured: most such lines hold an error)
+UNFILLED = 0.25  # a gap left as a space between words: the line is most likely still broken there
 LOST_DIGIT = "\ufffd"
 MAX_LOST_IN_WORD = 6  # lost glyphs one word may hold ("Nghị" with N, g, h, ị lost is 4)
 MAX_RUN = 9  # letters in a word with a gap in it
@@ -58,6 +60,16 @@ class Restored:
     text: str
     confidence: tuple[float, ...]
     glyph_map: GlyphMap
+
+    @property
+    def unsure(self) -> tuple[int, ...]:
+        """The lines (0-based) whose confidence is below `UNSURE`: check these by eye."""
+        return tuple(i for i, c in enumerate(self.confidence) if c < UNSURE)
+
+    @property
+    def glyphs(self) -> int:
+        """How many lost glyphs were filled in."""
+        return sum(self.glyph_map.filled.values())
 
 
 @dataclass(frozen=True)
@@ -192,7 +204,8 @@ class _Decoder:
         """The likeliest reading of a line (or a tab-separated cell) after `context`.
 
         Viterbi over the span lattice; a state is the last token (the one before it rides along
-        from the best path there, for the trigram), at most `BEAM` per position.
+        from the best path there, for the trigram), at most `BEAM` per position.  The forward
+        sum rides along too, so the best reading's share of all readings is its confidence.
         """
         n = len(line)
         bounds = [-1] + [i for i, ch in enumerate(line) if ch == GAP] + [n]
@@ -200,9 +213,9 @@ class _Decoder:
         trail = n - len(line.rstrip(GAP))
         if lead == n:
             return _Reading(line, (), context, 1.0)
-        # per position: last token → (score, token before it, back pointer)
-        beams: list[dict[str, tuple[float, str, tuple | None]]] = [{} for _ in bounds]
-        beams[0][context[1]] = (0.0, context[0], None)
+        # per position: last token → [best score, token before it, back pointer, log of the sum]
+        beams: list[dict[str, list]] = [{} for _ in bounds]
+        beams[0][context[1]] = [0.0, context[0], None, 0.0]
         last = len(bounds) - 1
         for a in range(last):
             beam = beams[a]
@@ -217,58 +230,38 @@ class _Decoder:
                 chunk = line[start + 1 : bounds[b]]
                 if not chunk:
                     free = start < lead or start >= n - trail
-                    for v, (score, u, back) in beam.items():
+                    for v, (score, u, back, total) in beam.items():
                         cost = 0.0 if free else EMPTY_MORE if back is not None and back[2] is None else EMPTY
-                        self._push(beams[b], v, score + cost, u, (a, v, None))
+                        _push(beams[b], v, score + cost, u, (a, v, None), total + cost)
                     continue
                 candidates = self.span(chunk)
                 if candidates is None:
                     break
-                for v, (score, u, _) in beam.items():
+                for v, (score, u, _, total) in beam.items():
                     for cand in self._worth_scoring(candidates, v):
                         s, u2, v2 = self._score(cand, u, v)
-                        self._push(beams[b], v2, score + s, u2, (a, v, cand))
+                        _push(beams[b], v2, score + s, u2, (a, v, cand), total + s)
         final = beams[last]
         if not final:
             return _Reading(line, (), context, 0.0)
         v = max(final, key=lambda k: final[k][0])
+        best = final[v][0]
+        top = max(entry[3] for entry in final.values())
+        sure = math.exp(best - top) / sum(math.exp(entry[3] - top) for entry in final.values())
         end_state = (final[v][1], v)
-        path: list[tuple[int, str, _Candidate | None, int]] = []
+        path: list[tuple[int, _Candidate | None, int]] = []
         b = last
         while (back := beams[b][v][2]) is not None:
             a, v, cand = back
-            path.append((a, v, cand, b))
+            path.append((a, cand, b))
             b = a
         path.reverse()
-        texts = [cand.text if cand else "" for _, _, cand, _ in path]
-        changed = tuple((line[bounds[a] + 1 : bounds[b]], cand.text) for a, _, cand, b in path if cand and cand.filled)
-        return _Reading(GAP.join(texts), changed, end_state, self._confidence(path, beams, bounds, line))
-
-    def _confidence(self, path, beams, bounds, line) -> float:
-        """How sure the reading is: the least posterior of a restored word against the other
-        readings of its span, each scored in its context and before the next word; a gap left
-        as a space between two words halves it (the line is still broken there)."""
-        sure = 1.0
-        for i, (a, v, cand, b) in enumerate(path):
-            if cand is None:
-                if 0 < i < len(path) - 1 and path[i - 1][2] is not None and path[i - 1][2].text:
-                    sure *= 0.5 if bounds[a] > len(line) - len(line.lstrip(GAP)) else 1.0
-                continue
-            if not cand.filled:
-                continue
-            u = beams[a][v][1]
-            nxt = next((c.tokens[0] for _, _, c, _ in path[i + 1 :] if c and c.tokens), None)
-            scores = []
-            for alt in self._worth_scoring(self.span(line[bounds[a] + 1 : bounds[b]]) or [cand], v):
-                s, u2, v2 = self._score(alt, u, v)
-                if nxt is not None:
-                    s += self.lm.logp(u2, v2, nxt)
-                scores.append((s, alt is cand))
-            top = max(s for s, _ in scores)
-            total = sum(math.exp(s - top) for s, _ in scores)
-            chosen = next((s for s, is_it in scores if is_it), top)
-            sure = min(sure, math.exp(chosen - top) / total)
-        return sure
+        texts = [cand.text if cand else "" for _, cand, _ in path]
+        for i in range(1, len(texts) - 1):
+            if not texts[i] and texts[i - 1] and lead <= bounds[path[i][0]] < n - trail:
+                sure *= UNFILLED
+        changed = tuple((line[bounds[a] + 1 : bounds[b]], cand.text) for a, cand, b in path if cand and cand.filled)
+        return _Reading(GAP.join(texts), changed, end_state, sure)
 
     def _worth_scoring(self, candidates: list[_Candidate], v: str) -> list[_Candidate]:
         if len(candidates) <= TOP:
@@ -284,11 +277,16 @@ class _Decoder:
             u, v = v, tok
         return s, u, v
 
-    @staticmethod
-    def _push(beam: dict, v: str, score: float, u: str, back: tuple) -> None:
-        old = beam.get(v)
-        if old is None or score > old[0]:
-            beam[v] = (score, u, back)
+def _push(beam: dict[str, list], v: str, score: float, u: str, back: tuple, total: float) -> None:
+    """A path into state `v`: kept if it is the best one there; its probability joins the sum."""
+    entry = beam.get(v)
+    if entry is None:
+        beam[v] = [score, u, back, total]
+        return
+    if score > entry[0]:
+        entry[0], entry[1], entry[2] = score, u, back
+    high, low = (entry[3], total) if entry[3] >= total else (total, entry[3])
+    entry[3] = high + math.log1p(math.exp(low - high))
 
 
 def _pieces(chunk: str) -> list[str]:
@@ -298,6 +296,22 @@ def _pieces(chunk: str) -> list[str]:
     ['(', 'huy n', ',', '  C']
     """
     return _PIECE.findall(chunk)
+
+
+def apply_glyph_map(text: str, glyph_map: GlyphMap) -> str:
+    """Re-apply the words a restoration decided to other text from the same source (another
+    copy, the next export), without decoding it: each damaged word standing between spaces
+    becomes its restored form, the longest first.
+
+    >>> gmap = GlyphMap({"ệ": 1.0}, {"ệ": 1}, {"huy n": "huyện", "c a": "của"})
+    >>> apply_glyph_map("UBND huy n Tuần Giáo, c a huy n", gmap)
+    'UBND huyện Tuần Giáo, của huyện'
+    """
+    if not glyph_map.words:
+        return text
+    keys = sorted(glyph_map.words, key=len, reverse=True)
+    pattern = re.compile(r"(?<![^ \t\n])(?:" + "|".join(map(re.escape, keys)) + r")(?![^ \t\n,.;:)])")
+    return pattern.sub(lambda m: glyph_map.words[m.group()], nfc(text))
 
 
 def restore_text(text: str, lm: SyllableLM | None = None) -> Restored:
@@ -332,7 +346,7 @@ def restore_text(text: str, lm: SyllableLM | None = None) -> Restored:
             reading = decoder.line(cell, context if i == 0 else (BOS, BOS))
             context = reading.context
             cells.append(reading.text)
-            sure = min(sure, reading.confidence)
+            sure *= reading.confidence
             for damaged, word in reading.changed:
                 words.setdefault(damaged, Counter())[word] += 1
                 filled.update(ch for d, ch in zip(damaged, word) if d == GAP)

@@ -26,6 +26,8 @@ from core.vietnamese import LOW_QUALITY, abbreviations, nfc, syllable_score
 from normalizers.syllable_lm import Counts, SyllableLM
 
 MODEL = "model.json.gz"
+LEARN_QUALITY = 0.95  # a converted line with fewer well-formed syllables may itself be damaged
+MIN_WORDS = 3
 _MARKUP = re.compile(r"<[^>]*>|\*\*|\[bookmark: [^\]]*\]|^#+ ")
 
 
@@ -65,6 +67,20 @@ def codebook_lines() -> list[str]:
     for short, expansion in abbreviations().items():
         lines.extend((short.upper(), expansion))
     return lines
+
+
+def learnable_lines(text: str) -> list[str]:
+    r"""The lines of a converted page worth learning from: intact Vietnamese, no unread glyph.
+
+    >>> learnable_lines("Công tác cải cách hành chính\nhuy n c a\nTỷ lệ \ufffd đạt\n12/KH")
+    ['Công tác cải cách hành chính']
+    """
+    out = []
+    for line in nfc(text).split("\n"):
+        score = syllable_score(line)
+        if score is not None and score >= LEARN_QUALITY and "\ufffd" not in line and len(line.split()) >= MIN_WORDS:
+            out.append(line.strip())
+    return out
 
 
 def seed_texts(seeds: Path) -> dict[str, list[str]]:
