@@ -20,8 +20,9 @@ from collections.abc import Iterable
 NOT_LOST = 0.0
 KEPT_OK = 0.5  # a letter at least half as often as expected is intact: texts vary that much
 COMMON = 0.004  # letters at least this frequent set the text's scale
-PSEUDO = 10.0  # weight of the prior, in expected occurrences
-PSEUDO_CAPITAL = 50.0  # capitals vary far more between texts (abbreviations, headings in capitals)
+PSEUDO = 5.0  # weight of the prior, in expected occurrences
+KEPT_OK_CAPITAL = 0.25  # capitals vary far more between texts (abbreviations, headings): only a
+# capital (nearly) absent counts as lost
 PRIOR_LOST = 0.6  # prior share lost of a letter outside Latin-1; inside, none
 
 
@@ -65,9 +66,8 @@ def loss_rates(lines: Iterable[str], reference: Counter[str]) -> dict[str, float
     scale = statistics.median(intact) if intact and scale else scale
     rates = {}
     for ch, p in share.items():
-        weight = PSEUDO_CAPITAL if ch.isupper() else PSEUDO
-        kept = (observed[ch] + weight * (1 - prior_lost(ch))) / (scale * p + weight)
-        rates[ch] = NOT_LOST if kept >= KEPT_OK else min(1 - kept, 1.0)
+        kept = (observed[ch] + PSEUDO * (1 - prior_lost(ch))) / (scale * p + PSEUDO)
+        rates[ch] = NOT_LOST if kept >= (KEPT_OK_CAPITAL if ch.isupper() else KEPT_OK) else min(1 - kept, 1.0)
     digit = rates.pop("0", NOT_LOST)
     rates.update({ch: digit for ch in reference if ch.isdigit()})
     return rates
