@@ -33,9 +33,13 @@ MAX_RUN = 9  # letters in a word with a gap in it
 BEAM = 4  # states kept per position
 TOP = 4  # candidates per span scored in every state; a context's successors are added
 PRUNE = 6.0  # a state or candidate this far (in log-probability) below the best is dropped
+BARE_NUMBER = math.log(0.05)  # gaps alone read as a lost number: only where the words around ask for one
 EMPTY = math.log(0.01)  # two spaces in a row inside a line
 EMPTY_MORE = math.log(0.5)  # each further one (layout gaps come in runs)
 _SENTENCE_END = frozenset({BOS, ".", ":", ";", "!", "?", "-", "–", "•", "+", "*", ")"})
+# a span shaped like a number: a surviving digit, gaps before "/" or "%", a mark between gaps
+# ("  /KH-UBND", "  /  /    ", "    :    ")
+_NUMBER_SHAPE = re.compile(r"\d| [/%]| [:.,-] ")
 _PIECE = re.compile(r"(?:[^\W_]| )+|[^ ]", re.UNICODE)
 
 
@@ -172,7 +176,8 @@ class _Decoder:
                 options.extend(self._letter_run(run))
             if self.digit_cost is not None and not any(ch.isalpha() for ch in fixed):
                 gaps = run.count(GAP)
-                options.append((run.replace(GAP, LOST_DIGIT), NUMBER, self.digit_cost * gaps, gaps))
+                bare = 0.0 if _NUMBER_SHAPE.search(chunk) else BARE_NUMBER
+                options.append((run.replace(GAP, LOST_DIGIT), NUMBER, self.digit_cost * gaps + bare, gaps))
             if not options:
                 self._spans[chunk] = []
                 return []

@@ -89,26 +89,30 @@ def _report(source: Path, target: Path, text: str, restored) -> FileReport:
     from core.vietnamese import nfc, syllable_score
 
     before, after = nfc(text).split("\n"), restored.text.split("\n")
-    return FileReport(source, target, lines=len(after), changed=sum(a != b for a, b in zip(before, after)),
+    lines = text.count("\n") + (not text.endswith("\n"))
+    return FileReport(source, target, lines=lines, changed=sum(a != b for a, b in zip(before, after)),
                       glyphs=restored.glyphs, before=syllable_score(text), after=syllable_score(restored.text),
                       unsure=restored.unsure)
 
 
 def _explain(console: Console, source: Path, restored) -> None:
+    """The glyph map: each lost glyph with its estimated share lost and how often it was filled
+    in, the most frequent restored words, and the unsure lines."""
     gmap = restored.glyph_map
-    table = RichTable("glyph", "share lost", "filled", title=f"{source.name}: glyphs the text lost", title_justify="left")
-    for ch, share in sorted(gmap.lost.items(), key=lambda kv: (-gmap.filled.get(kv[0], 0), -kv[1])):
-        if gmap.filled.get(ch) or share >= 0.5:
-            table.add_row(ch, f"{share:.2f}", str(gmap.filled.get(ch, 0)))
+    console.print(f"[bold]{source.name}[/]: glyphs the text lost")
+    table = RichTable("glyph", "share lost", "filled in")
+    for ch, times in gmap.filled.items():
+        table.add_row(ch, f"{gmap.lost.get(ch, 0.0):.2f}", f"{times:,}")
     console.print(table)
-    words = RichTable("damaged", "restored", title=f"{source.name}: words restored (the first {EXPLAIN_WORDS})", title_justify="left")
+    console.print(f"[bold]{source.name}[/]: words restored (the first {EXPLAIN_WORDS} of {len(gmap.words):,})")
+    words = RichTable("damaged", "restored")
     for damaged, word in list(gmap.words.items())[:EXPLAIN_WORDS]:
         words.add_row(repr(damaged), word)
     console.print(words)
     if restored.unsure:
         shown = ", ".join(str(i + 1) for i in restored.unsure[:EXPLAIN_LINES])
         more = f" (+{len(restored.unsure) - EXPLAIN_LINES} more)" if len(restored.unsure) > EXPLAIN_LINES else ""
-        console.print(f"{source.name}: unsure lines {shown}{more}")
+        console.print(f"[bold]{source.name}[/]: unsure lines {shown}{more}")
 
 
 def _summary(console: Console, reports: list[FileReport]) -> None:
