@@ -146,6 +146,14 @@ class _Decoder:
     def _gapped(self) -> dict[int, str]:
         return {ord(ch): GAP for ch in self.log_rate}
 
+    def _dead_end(self, run: str) -> bool:
+        """Whether a run with gaps and a surviving letter begins no vocabulary word, however it goes on."""
+        return any(ch.isalpha() for ch in run) and run.translate(self._gapped) not in self._prefixes
+
+    @cached_property
+    def _prefixes(self) -> frozenset[str]:
+        return frozenset(key[:i] for key in self._skeletons for i in range(1, len(key) + 1))
+
     @cached_property
     def _skeletons(self) -> dict[str, list[tuple[str, str]]]:
         """Every cased vocabulary word holding a lost letter, by its skeleton."""
@@ -162,11 +170,12 @@ class _Decoder:
         if chunk in self._spans:
             return self._spans[chunk]
         runs = _pieces(chunk)
-        if any(len(run) > MAX_RUN and GAP in run for run in runs):
+        tail = runs[-1]
+        if GAP in tail and (len(tail) > MAX_RUN or self._dead_end(tail)):
             self._spans[chunk] = None
             return None
         pieces: list[list[tuple[str, str, float, int]]] = []
-        for run in runs:
+        for i, run in enumerate(runs):
             if GAP not in run:
                 pieces.append([(run, token_of(run), 0.0, 0)])
                 continue
@@ -179,16 +188,20 @@ class _Decoder:
                 bare = 0.0 if _NUMBER_SHAPE.search(chunk) else BARE_NUMBER
                 options.append((run.replace(GAP, LOST_DIGIT), NUMBER, self.digit_cost * gaps + bare, gaps))
             if not options:
-                self._spans[chunk] = []
-                return []
+                # a run before the last one cannot change as the span grows: no longer span can fit
+                self._spans[chunk] = [] if i == len(runs) - 1 else None
+                return self._spans[chunk]
             options.sort(key=lambda o: -(o[2] + self.lm.unigram(o[1])))
             pieces.append(options[: TOP * 4])
         combos: list[tuple[str, tuple[str, ...], float, int]] = [("", (), 0.0, 0)]
         for options in pieces:
             combos = [(text + t, tokens + (token,), cost + c, filled + n)
                       for text, tokens, cost, filled in combos for t, token, c, n in options][: TOP * 16]
+        if len(combos) > TOP * 4:
+            unigram = self.lm.unigram
+            combos = sorted(combos, key=lambda c: -(c[2] + sum(map(unigram, c[1]))))[: TOP * 4]
         out = sorted((self._candidate(*combo) for combo in combos), key=lambda c: -c.prior)
-        out = [c for c in out[: TOP * 4] if c.prior >= out[0].prior - PRUNE]
+        out = [c for c in out if c.prior >= out[0].prior - PRUNE]
         self._spans[chunk] = out
         return out
 
@@ -272,7 +285,7 @@ class _Decoder:
         if len(candidates) <= TOP:
             return candidates
         follows = self.lm.successors.get(v, frozenset())
-        return candidates[:TOP] + [c for c in candidates[TOP:] if c.tokens[0] in follows]
+        return candidates[:TOP] + [c for c in candidates[TOP:] if c.tokens[0] in follows][:TOP]
 
     def _score(self, cand: _Candidate, u: str, v: str) -> tuple[float, str, str]:
         logp = self.lm.logp
