@@ -82,7 +82,7 @@ def seed_004(repeat: int) -> dict:
     restored, seconds = _timed(text, default_lm(), repeat)
     lines = text.split("\n")
     return {
-        "lines": len(lines), "non_blank": sum(1 for line in lines if line.strip()),
+        "lines": text.count("\n") + (not text.endswith("\n")), "non_blank": sum(1 for line in lines if line.strip()),
         "changed": sum(a != b for a, b in zip(lines, restored.text.split("\n"))), "glyphs": restored.glyphs,
         "syllables_before": syllable_score(text), "syllables_after": syllable_score(restored.text),
         "unsure": len(restored.unsure), "seconds": seconds, "chars": len(text),

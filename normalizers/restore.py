@@ -9,8 +9,9 @@ The restorer decodes each line as a lattice: every span between two spaces taken
 word whose inner spaces are lost glyphs; its candidates are the words of the vocabulary (the
 language model's tokens and every valid syllable) that match its surviving letters, filled
 with letters the document lost (`lost_glyphs.loss_rates`); a Viterbi search over the
-syllable trigram model (`syllable_lm`) picks the line.  A lost digit is never guessed: it
-comes out as U+FFFD, so the gap stays visible.
+syllable trigram model (`syllable_lm`) picks the line, and the forward sum over the same
+lattice says how likely that reading is.  A lost digit is never guessed: it comes out as
+U+FFFD, so the gap stays visible.
 """
 from __future__ import annotations
 
@@ -111,7 +112,6 @@ class _Decoder:
 
     def __init__(self, lm: SyllableLM, rates: dict[str, float]) -> None:
         self.lm = lm
-        self.rates = rates
         self.log_rate = {ch: math.log(r) for ch, r in rates.items() if r > NOT_LOST and ch.isalpha()}
         digits = [r for ch, r in rates.items() if ch.isdigit()]
         digit = max(digits, default=0.0)
