@@ -44,6 +44,13 @@ def _timed(text: str, lm: SyllableLM, repeat: int) -> tuple[Restored, float]:
     return restored, best
 
 
+def _sure_and_right(clean: str, damaged: str, restored: Restored) -> tuple[int, int]:
+    """Damaged lines restored with confidence ≥ 0.9, and how many of them came back exactly right."""
+    sure = [(want, got) for want, bad, got, c in zip(clean.split("\n"), damaged.split("\n"), restored.text.split("\n"),
+                                                      restored.confidence) if want != bad and c >= 0.9]
+    return len(sure), sum(want == got for want, got in sure)
+
+
 def _unsure_share_of_errors(clean: str, restored: Restored) -> tuple[float, float]:
     """The share of lines marked unsure, and the share of the letter errors they hold."""
     unsure = set(restored.unsure)
@@ -65,13 +72,14 @@ def cross_validation(repeat: int) -> list[dict]:
         restored, seconds = _timed(damaged, shipped, repeat)
         strict = restore_text(damaged, seeds_only)
         unsure, caught = _unsure_share_of_errors(clean, restored)
+        sure, right = _sure_and_right(clean, damaged, restored)
         matrix = [letter_cer(restore_text(damage(clean, drawn(k)), shipped).text, clean) for k in range(DRAWS)]
         rows.append({
             "seed": seed, "lines": sum(1 for line in lines if line.strip()), "chars": len(clean),
             "cer_before": letter_cer(damaged, clean), "cer_after": letter_cer(restored.text, clean),
             "cer_seeds_only": letter_cer(strict.text, clean),
             "syllables_before": syllable_score(damaged), "syllables_after": syllable_score(restored.text),
-            "unsure_lines": unsure, "errors_in_unsure": caught,
+            "unsure_lines": unsure, "errors_in_unsure": caught, "sure_lines": sure, "sure_right": right,
             "drawn_cer": matrix, "seconds": seconds,
         })
     return rows
@@ -97,6 +105,8 @@ def _print(rows: list[dict], own: dict) -> None:
         print(f"{r['seed']:<5}{r['lines']:>6}{r['cer_before']:>11.3f}{r['cer_after']:>10.4f}{r['cer_seeds_only']:>11.4f}"
               f"{r['syllables_before']:>8.3f}→{r['syllables_after']:.3f}{r['unsure_lines']:>8.1%}{r['errors_in_unsure']:>13.1%}"
               f"{r['lines'] / r['seconds']:>9.0f}{r['chars'] / r['seconds'] / 1000:>9.1f}")
+    sure, right = sum(r["sure_lines"] for r in rows), sum(r["sure_right"] for r in rows)
+    print(f"damaged lines restored with confidence ≥ 0.9: {sure}, of which exactly right {right / max(sure, 1):.1%}")
     worst = max(rows, key=lambda r: r["cer_after"])
     print(f"worst seed: {worst['seed']} at {worst['cer_after']:.4f} (target ≤ 0.03)")
     print(f"\nOther lost sets ({DRAWS} seeded draws: 18 letters beyond Latin-1 + one plain lower-case letter + one capital)")

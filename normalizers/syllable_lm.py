@@ -30,6 +30,7 @@ BOS = "<s>"
 NUMBER = "0"
 DISCOUNT = 0.75
 FORMAT = 1
+CACHE_LIMIT = 1_000_000  # trigram log-probabilities kept between look-ups
 _TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\s]", re.UNICODE)
 # log-probability of a letter run that is neither a known token nor a valid syllable, per letter
 JUNK_PER_LETTER = math.log(1e-3)
@@ -144,7 +145,7 @@ class SyllableLM:
         self._cache: dict[tuple[str, str, str], float] = {}
         self._unigrams: dict[str, float] = {}
         self._cases: dict[tuple[str, str, bool], float] = {}
-        forms = Counter()
+        forms: Counter[str] = Counter()
         for c in counts.cases.values():
             forms.update(c)
         total = sum(forms.values()) or 1
@@ -186,6 +187,8 @@ class SyllableLM:
             total, types, ws = two
             p = (max(ws.get(w, 0) - DISCOUNT, 0) + DISCOUNT * types * p) / total
         out = math.log(p)
+        if len(self._cache) >= CACHE_LIMIT:  # one shipped model serves every document of a run
+            self._cache.clear()
         self._cache[key] = out
         return out
 
