@@ -148,7 +148,7 @@ class _Decoder:
 
     def _dead_end(self, run: str) -> bool:
         """Whether a run with gaps and a surviving letter begins no vocabulary word, however it goes on."""
-        return any(ch.isalpha() for ch in run) and run.translate(self._gapped) not in self._prefixes
+        return any(ch.isalpha() for ch in run) and self._skeleton(run) not in self._prefixes
 
     @cached_property
     def _prefixes(self) -> frozenset[str]:

@@ -4,11 +4,16 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table as RichTable
 
 from pipeline.terminal import EXIT_CANNOT_RUN, EXIT_OK, EXIT_SOME_FAILED
+
+if TYPE_CHECKING:
+    from normalizers.restore import Restored
+    from normalizers.syllable_lm import SyllableLM
 
 EXPLAIN_WORDS = 15
 EXPLAIN_LINES = 20
@@ -67,7 +72,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
             reports.append(FileReport(source, error=str(exc)))
             continue
         restored = restore_text(text, lm)
-        write_text(target, restored.text)
+        try:
+            write_text(target, restored.text)
+        except OSError as exc:
+            reports.append(FileReport(source, error=f"cannot write {target}: {exc}"))
+            continue
         reports.append(_report(source, target, text, restored))
         if args.explain:
             _explain(console, source, restored)
@@ -75,7 +84,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK if all(r.error is None for r in reports) else EXIT_SOME_FAILED
 
 
-def _model(out_dirs: list[Path], console: Console):
+def _model(out_dirs: list[Path], console: Console) -> SyllableLM:
+    """The shipped model with the learnable lines of the converted reports added."""
     from normalizers.restore_model import default_lm
     from normalizers.syllable_lm import SyllableLM
     from pipeline.restore.learn import learned_counts
@@ -85,7 +95,7 @@ def _model(out_dirs: list[Path], console: Console):
     return SyllableLM(default_lm().counts.merged(counts))
 
 
-def _report(source: Path, target: Path, text: str, restored) -> FileReport:
+def _report(source: Path, target: Path, text: str, restored: Restored) -> FileReport:
     from core.vietnamese import nfc, syllable_score
 
     before, after = nfc(text).split("\n"), restored.text.split("\n")
@@ -95,7 +105,7 @@ def _report(source: Path, target: Path, text: str, restored) -> FileReport:
                       unsure=restored.unsure)
 
 
-def _explain(console: Console, source: Path, restored) -> None:
+def _explain(console: Console, source: Path, restored: Restored) -> None:
     """The glyph map: each lost glyph with its estimated share lost and how often it was filled
     in, the most frequent restored words, and the unsure lines."""
     gmap = restored.glyph_map
