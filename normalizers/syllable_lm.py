@@ -54,15 +54,6 @@ def case_of(word: str) -> str:
     return "u" if word.isupper() else "m"
 
 
-def tokens(line: str) -> list[str]:
-    """A line as the model's tokens.
-
-    >>> tokens("Thực hiện Nghị quyết số 50/NQ-HĐND,")
-    ['thực', 'hiện', 'nghị', 'quyết', 'số', '0', '/', 'nq', '-', 'hđnd', ',']
-    """
-    return [token_of(p) for p in _TOKEN.findall(line)]
-
-
 @dataclass
 class Counts:
     """What training leaves: trigram counts, how each word was cased, character counts."""
@@ -72,7 +63,12 @@ class Counts:
     chars: Counter[str] = field(default_factory=Counter)
 
     def add_lines(self, lines: Iterable[str]) -> Counts:
-        """Count clean lines (NFC); each line, and each tab-separated cell, starts a new context."""
+        """Count clean lines (NFC); each line, and each tab-separated cell, starts a new context.
+
+        >>> c = Counts().add_lines(["Nghị quyết số 50/NQ-HĐND,"])
+        >>> sorted(w for _, _, w in c.trigrams), dict(c.cases["hđnd"])
+        ([',', '-', '/', '0', 'hđnd', 'nghị', 'nq', 'quyết', 'số'], {'u': 1})
+        """
         for line in lines:
             self.chars.update(nfc(line).strip())
             for cell in nfc(line).split("\t"):
