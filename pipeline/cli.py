@@ -1,7 +1,7 @@
 """The `cchc` command: one sub-command per job, each in the package that does that job.
 
 `convert` (pipeline.convert), `ingest` (pipeline.ingest), `review` (pipeline.review),
-`export` (pipeline.dataset); exit codes are in `pipeline.terminal`.
+`export` (pipeline.dataset), `repair-text` (pipeline.restore); exit codes are in `pipeline.terminal`.
 """
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from pipeline import __version__
 from pipeline.convert import command as convert
 from pipeline.dataset import command as export
 from pipeline.ingest import command as ingest
+from pipeline.restore import command as repair_text
 from pipeline.review import command as review
 
-COMMANDS = {"convert": convert, "ingest": ingest, "export": export, "review": review}
+COMMANDS = {"convert": convert, "ingest": ingest, "export": export, "review": review, "repair-text": repair_text}
 
 
 def _parser() -> argparse.ArgumentParser:
