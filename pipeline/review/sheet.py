@@ -33,7 +33,7 @@ DECISION, SCOPE, NOTE = "decision", "scope", "note"
 CANDIDATES = 3
 WIDTHS = {"label": 60, "under": 40, "candidate_1_label": 40, "candidate_2_label": 40, "candidate_3_label": 40, NOTE: 30}
 ROW_COLUMNS = ["source_file", "page", "table_id", "row", "under", "code_printed", "label", "unit", "value_text",
-               "code", "code_method", "match_score"]
+               "code", "code_template", "code_method", "match_score"]
 HOW_TO = [
     "Each row of the 'review' sheet is an indicator row the mapper left without a code, or coded with low confidence.",
     "Write the right code in 'decision' (the drop-down lists the codebook; see the 'codebook' sheet), "
