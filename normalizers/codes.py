@@ -291,7 +291,7 @@ class _Assignment:
                 elif above < 0:
                     unlike = 0.0 if placed else table.unlike(pp, p)
                     score -= UNDER_OTHER + (UNDER_UNKNOWN - UNDER_OTHER) * unlike
-        kid_rows = [self.code_row[c] for c in table.children[j] if c in self.code_row and self.code_row[c] != i]
+        kid_rows = [r for c in table.children[j] if (r := self.code_row.get(c, i)) != i]
         if kid_rows:
             first = min(kid_rows)
             after = self.next_anchor[i]

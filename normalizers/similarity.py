@@ -246,6 +246,7 @@ def label_similarity(row_label: str, code_label: str) -> float:
     return float(label_scores([label_key(row_label)], book)[0, 0])
 
 
+@lru_cache(maxsize=4096)
 def row_kind(unit: str, label: str) -> str | None:
     """What a row's value is: its unit says, else its label's first words ("Tỷ lệ …", "Số …").
 
