@@ -3,16 +3,15 @@
 Printed numbers are unreliable (the four children of 1.2 are printed 1.1.1–1.1.4; a
 re-typeset report prints 4.11. for 4.1.1, leaves numbers blank, moves whole sections), so
 the numbering is never taken as the tree.  Every row is scored against every code: its
-label (`similarity`), its unit, and its printed number as a small hint.  Codes are then
-given one-to-one by an optimal assignment (scipy's `linear_sum_assignment`), and the tree
-enters as evidence read off that assignment: a code's parent should be open above the row
-(given to an earlier row, with nothing of another section between), its children should
-follow it, and the row the printed number names as parent is heard, softly.  The
-evidence of one assignment feeds the next, a few passes until it settles; so a row with a
-blank or misprinted number finds its section through its neighbours, and one bad number
-no longer takes its children down.  A row under a parent row that is no indicator, where
-nothing else places it, pays heavily: the rows of a section the codebook lacks stay out
-even when one of them reads like a known indicator.
+label (`similarity`), its unit, and its printed number (`numbering`) as a small hint.
+Codes are then given one-to-one by an optimal assignment (scipy's `linear_sum_assignment`),
+and the tree enters as evidence read off that assignment (`code_structure`).  Sections and
+the codes under them are re-assigned in turns, each hearing the structure the other gives,
+keeping the assignment its own evidence supports best; so a row with a blank or misprinted
+number finds its section through its neighbours, and one bad number no longer takes its
+children down.  A row printed under a parent row that is no indicator, where nothing else
+places it, pays heavily: the rows of a section the codebook lacks stay out even when one of
+them reads like a known indicator.
 
 A wrong code is worse than none: below the threshold the code stays null and the best
 candidates are kept for review.  A person's decision on a row (an override) is fixed
@@ -21,7 +20,6 @@ rows printed under it out as well.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
@@ -31,8 +29,10 @@ import numpy as np
 from rapidfuzz import fuzz
 from scipy.optimize import linear_sum_assignment
 
+from normalizers.code_structure import IN_SECTION, Structure, tree
 from normalizers.codebook import Codebook
 from normalizers.label_keys import label_key
+from normalizers.numbering import printed_parents, printed_parts, row_parents
 from normalizers.similarity import label_scores, unit_penalties
 
 THRESHOLD = 80.0  # evidence a code needs
@@ -42,11 +42,6 @@ PRINTED_DIGITS = 3.0  # the same digits with a dot lost or added: 4.11. for 4.1.
 PRINTED_LAST = 2.0
 UNNUMBERED_ON_NUMBERED = 3.0  # a blank STT on a numbered code (a "Trong đó" row takes lettered ones)
 NUMBERED_ON_LETTERED = 6.0
-IN_SECTION = 5.0
-OUT_OF_SECTION = 30.0
-BEFORE_PARENT = 40.0
-UNDER_UNKNOWN = 30.0  # printed under a row that is no indicator, and placed by nothing else
-UNDER_OTHER = 4.0  # printed under a row that took another code
 PLAUSIBLE_PARENT = 72.0  # an unmapped parent row this close to the code's parent may be it, reworded;
 UNLIKE_PARENT = 62.0  # one this far is not, and its rows pay UNDER_UNKNOWN in full
 CHILD_FIT_WEIGHT = 0.2  # how far the rows printed under a section row can raise its score
@@ -54,8 +49,6 @@ PRIOR_PARENT = 90.0  # a printed parent row reading this well as a code's parent
 PASSES = 4
 TOP_CANDIDATES = 3
 REVIEW_SHORTLIST = 6  # codes per uncoded row whose structure evidence is read for its candidates
-
-_PRINTED = re.compile(r"^\s*(\d+(?:\s*\.\s*\d+)*)\s*\.?\s*$")
 
 
 @dataclass(frozen=True)
@@ -78,75 +71,6 @@ class CodeMatch:
     code_template: str | None = None  # the row's code in the template the document follows
 
 
-def printed_parts(code_printed: str | None) -> tuple[str, ...] | None:
-    """The numeric parts of a printed STT, or None when the row is un-numbered.
-
-    >>> printed_parts("1.1.2.")
-    ('1', '1', '2')
-    >>> printed_parts("Trong đó") is None
-    True
-    """
-    if not code_printed:
-        return None
-    m = _PRINTED.match(code_printed)
-    if not m:
-        return None
-    return tuple(p.strip() for p in m.group(1).split("."))
-
-
-def row_parents(rows: Sequence[LabelRow]) -> list[int | None]:
-    """Each row's parent as the printing shows it, from position and depth.
-
-    An un-numbered row belongs to the last numbered row; a numbered row of depth d to the
-    nearest earlier numbered row of smaller depth — so misnumbered children (1.1.x printed
-    under 1.2) still hang under 1.2.  The mapper hears this only as evidence; it is the
-    structure a person reads on the review sheet, and what a decided "no code" covers.
-    """
-    parents: list[int | None] = []
-    stack: list[tuple[int, int]] = []  # (depth, row index) of open numbered rows
-    for i, row in enumerate(rows):
-        parts = printed_parts(row.code_printed)
-        if parts is None:
-            parents.append(stack[-1][1] if stack else None)
-            continue
-        depth = len(parts)
-        while stack and stack[-1][0] >= depth:
-            stack.pop()
-        parents.append(stack[-1][1] if stack else None)
-        stack.append((depth, i))
-    return parents
-
-
-def printed_parents(parts: Sequence[tuple[str, ...] | None]) -> list[int | None]:
-    """The row each printed number names as its parent, where the numbering agrees.
-
-    A numbered row's parent is the nearest earlier row one level up, if that row's number
-    is its prefix (1.3.1 under 1.3); a misprinted or blank parent number gives no parent
-    rather than a wrong one.  An un-numbered row belongs to the last numbered row.
-
-    >>> printed_parents([("1",), ("1", "2"), ("1", "1", "3"), None, ("1", "3", "1")])
-    [None, 0, None, 2, None]
-    """
-    out: list[int | None] = []
-    last_numbered: int | None = None
-    for i, p in enumerate(parts):
-        parent = None
-        if p is None:
-            parent = last_numbered
-        elif len(p) > 1:
-            for q in range(i - 1, -1, -1):
-                above = parts[q]
-                if above is None or len(above) >= len(p):
-                    continue
-                if len(above) == len(p) - 1 and above == p[:-1]:
-                    parent = q
-                break
-        if p is not None:
-            last_numbered = i
-        out.append(parent)
-    return out
-
-
 class _Table:
     """One table against one codebook: the evidence that does not depend on the assignment."""
 
@@ -154,18 +78,7 @@ class _Table:
         self.codebook = codebook
         self.codes = [ind.code for ind in codebook.indicators]
         self.col = {c: j for j, c in enumerate(self.codes)}
-        self.parent = [self.col.get(ind.parent, -1) if ind.parent else -1 for ind in codebook.indicators]
-        self.children: list[list[int]] = [[] for _ in self.codes]
-        for j, p in enumerate(self.parent):
-            if p >= 0:
-                self.children[p].append(j)
-        self.lineage: list[frozenset[int]] = []  # each code with its ancestors
-        for j in range(len(self.codes)):
-            chain, p = {j}, self.parent[j]
-            while p >= 0:
-                chain.add(p)
-                p = self.parent[p]
-            self.lineage.append(frozenset(chain))
+        self.tree = tree(codebook)
         self.parts = [printed_parts(r.code_printed) for r in rows]
         self.printed_parent = printed_parents(self.parts)
         self.keys = [label_key(r.label) for r in rows]
@@ -197,10 +110,10 @@ class _Table:
         for i, p in enumerate(self.printed_parent):
             if p is not None:
                 under.setdefault(p, []).append(i)
-        groups = [j for j, kids in enumerate(self.children) if kids]
+        groups = [j for j, kids in enumerate(self.tree.children) if kids]
         if not under or not groups:
             return label
-        best_child = np.stack([label[:, self.children[j]].max(axis=1) for j in groups], axis=1)  # rows × groups
+        best_child = np.stack([label[:, self.tree.children[j]].max(axis=1) for j in groups], axis=1)  # rows × groups
         out = label.copy()
         for i, rows in under.items():
             fit = best_child[rows].mean(axis=0)
@@ -236,83 +149,15 @@ def _numbering(codebook: Codebook) -> tuple[np.ndarray, dict[str, list[int]], di
     return np.array([ind.is_lettered for ind in codebook.indicators]), by_last, by_digits
 
 
-class _Assignment:
-    """Codes given to rows (column index or -1), with what the structure checks read off it."""
-
-    def __init__(self, table: _Table, row_code: np.ndarray) -> None:
-        codes = row_code.tolist()  # read one by one below: plain ints are much faster than numpy's
-        self.row_code = codes
-        anchors = [i for i, c in enumerate(codes) if c >= 0]
-        self.code_row = {codes[i]: i for i in anchors}
-        n = len(codes)
-        self.next_anchor = [-1] * n
-        self.prev_anchor = [-1] * n
-        for k, a in enumerate(anchors):
-            for i in range(anchors[k - 1] + 1 if k else 0, a):
-                self.next_anchor[i] = a
-            for i in range(a + 1, anchors[k + 1] if k + 1 < len(anchors) else n):
-                self.prev_anchor[i] = a
-            if k + 1 < len(anchors):
-                self.next_anchor[a] = anchors[k + 1]
-            if k:
-                self.prev_anchor[a] = anchors[k - 1]
-        # where each assigned code's section closes: the first later row given a code outside it
-        self.closes: dict[int, int] = {}
-        for k, r in enumerate(anchors):
-            code, end = codes[r], n
-            for a in range(k + 1, len(anchors)):
-                if code not in table.lineage[codes[anchors[a]]]:
-                    end = anchors[a]
-                    break
-            self.closes[code] = end
-
-    def context(self, table: _Table, i: int, j: int) -> float:
-        """Structure evidence for row i taking code j, given where the other codes went."""
-        score, fits = 0.0, False
-        p = table.parent[j]
-        if p >= 0:
-            r = self.code_row.get(p)
-            placed = False
-            if r is not None and r != i:
-                if r > i:
-                    score -= BEFORE_PARENT
-                elif self.closes[p] >= i:
-                    fits = placed = True
-                else:
-                    score -= OUT_OF_SECTION
-            else:  # the parent is not in the table: the row's neighbours may still be its siblings
-                fits = any(a >= 0 and p in table.lineage[self.row_code[a]]
-                                    for a in (self.prev_anchor[i], self.next_anchor[i]))
-            pp = table.printed_parent[i]
-            if pp is not None and pp != r:
-                above = self.row_code[pp]
-                if above >= 0 and above != p:
-                    score -= UNDER_OTHER
-                elif above < 0:
-                    unlike = 0.0 if placed else table.unlike(pp, p)
-                    score -= UNDER_OTHER + (UNDER_UNKNOWN - UNDER_OTHER) * unlike
-        kid_rows = [r for c in table.children[j] if (r := self.code_row.get(c, i)) != i]
-        if kid_rows:
-            first = min(kid_rows)
-            after = self.next_anchor[i]
-            if first < i:
-                score -= BEFORE_PARENT
-            elif after == first or (after >= 0 and j in table.lineage[self.row_code[after]]):
-                fits = True
-            else:
-                score -= OUT_OF_SECTION
-        return score + (IN_SECTION if fits else 0.0)
-
-
 def _printed_tree_prior(table: _Table) -> np.ndarray:
     """What the first assignment hears of structure, before there is one to read: a row
     printed under a row that reads as the code's parent leans to that code.  It settles
     look-alike rows ("Số nhiệm vụ đề ra trong kế hoạch" under 1.1 and under 1.7) from the start."""
     prior = np.zeros(table.base.shape)
     rows = [i for i, pp in enumerate(table.printed_parent) if pp is not None]
-    has_parent = np.array(table.parent) >= 0
+    has_parent = np.array(table.tree.parent) >= 0
     if rows and has_parent.any():
-        above = table.label[[table.printed_parent[i] for i in rows]][:, np.maximum(table.parent, 0)]
+        above = table.label[[table.printed_parent[i] for i in rows]][:, np.maximum(table.tree.parent, 0)]
         prior[rows] = np.where(has_parent & (above >= PRIOR_PARENT), IN_SECTION, 0.0)
     return prior
 
@@ -360,10 +205,10 @@ def assign_codes(table: _Table, fixed: Mapping[int, str], excluded: AbstractSet[
     free_rows = np.nonzero(free)[0]
 
     def evidence(row_code: np.ndarray, pairs: Sequence[tuple[int, int]] = pairs) -> np.ndarray:
-        state = _Assignment(table, row_code)
+        state = Structure(table.tree, row_code, table.printed_parent, table.unlike)
         total = table.base.copy()
         for i, j in pairs:
-            total[i, j] += state.context(table, i, j)
+            total[i, j] += state.context(i, j)
         return total
 
     # The first assignment hears the labels, units and numbers alone (and the rows a person
@@ -374,7 +219,7 @@ def assign_codes(table: _Table, fixed: Mapping[int, str], excluded: AbstractSet[
     # best one seen is kept.
     total = (evidence(pinned) if fixed else table.base) + _printed_tree_prior(table)
     row_code = np.where(pinned >= 0, pinned, _solve(total, eligible_label & (total >= THRESHOLD)))
-    sections = np.array([bool(kids) for kids in table.children])
+    sections = np.array([bool(kids) for kids in table.tree.children])
     best: tuple[float, np.ndarray, np.ndarray] | None = None
     seen = set()
     for _ in range(PASSES):

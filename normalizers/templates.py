@@ -22,7 +22,8 @@ from functools import cached_property, lru_cache
 from importlib import resources
 
 from normalizers.codebook import DEFAULT_CODEBOOK, Codebook, load_codebook
-from normalizers.codes import CodeMatch, LabelRow, covered, map_rows, match_rows, printed_parts
+from normalizers.codes import CodeMatch, LabelRow, covered, map_rows, match_rows
+from normalizers.numbering import printed_parts
 
 TEMPLATES_INDEX = "templates.csv"
 

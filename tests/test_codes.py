@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from normalizers.codebook import load_codebook
-from normalizers.codes import LabelRow, map_rows, row_parents
+from normalizers.codes import LabelRow, map_rows
+from normalizers.numbering import row_parents
 
 CB = load_codebook()
 

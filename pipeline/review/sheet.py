@@ -22,7 +22,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from normalizers.codebook import DEFAULT_CODEBOOK, Codebook, load_codebook
-from normalizers.codes import LabelRow, row_parents
+from normalizers.codes import LabelRow
+from normalizers.numbering import row_parents
 from pipeline.convert.overrides import ALL, DOCUMENT, NO_CODE, REVIEW_BELOW, Override, parse_code
 from pipeline.convert.process import CODE_OVERRIDE
 from pipeline.dataset.loading import load
