@@ -3,11 +3,12 @@
 Every row is compared with every label and alias of the codebook at once (rapidfuzz's
 `cdist`), on two views: the match key, and the unaccented key (a label typed without
 diacritics loses nothing there; a label with them pays a little for using it).  Edit
-similarity alone is then corrected where it misleads, only for the pairs close enough to
-matter: a row that is the label plus a trailing qualifier is that indicator, a row that
-says much the label does not is something narrower, and words that flip the meaning
-(cấp tỉnh / cấp xã, gửi / nhận, different numbers) cost a large penalty.  Synonyms are
-already one spelling in the keys (`label_keys`), so "đúng hẹn" is no contrast of "đúng hạn".
+similarity is then corrected where it misleads, for the whole matrix at once: a row that is
+the label plus a qualifier of place or time is that indicator, a row that says much the
+label does not is something narrower, and words that flip the meaning (cấp tỉnh / cấp xã,
+gửi / nhận, đã / chưa, different numbers, "Tỷ lệ …" / "Số …") cost a large penalty.
+Synonyms are already one spelling in the keys (`label_keys`), so "đúng hẹn" is no contrast
+of "đúng hạn".
 """
 from __future__ import annotations
 

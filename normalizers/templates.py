@@ -6,7 +6,7 @@ seed 001's numbers the canonical 3.3.3 as 3.4.3 and adds rows the canonical list
 in `data/codebooks/`, with a `canonical` column: the canonical code each template code is
 (blank where it has none), and a line in `data/codebooks/templates.csv` naming the
 canonical codebook it belongs to.  A document is mapped against the canonical codebook
-and each of its templates; a template that explains clearly more rows, and more printed
+and each of its templates; a template that explains more rows, and more printed
 numbers, than the canonical list is the one the document follows.  Its rows are then
 mapped against the template, where its own rows and numbering fit, and given the
 canonical code through the crosswalk; rows without one keep their template code.  A
