@@ -123,30 +123,24 @@ class _Table:
     def _printed(self) -> np.ndarray:
         """Small bonuses where the printed number agrees with a code, small costs where the
         row's kind (numbered or not) does not: the number breaks ties, it never decides."""
-        lettered, by_last, by_digits = _numbering(self.codebook)
+        lettered, last, digits, dotted = _numbering(self.codebook)
         numbered = np.array([p is not None for p in self.parts])[:, None]
         out = np.where(numbered & lettered, -NUMBERED_ON_LETTERED, np.where(~numbered & ~lettered, -UNNUMBERED_ON_NUMBERED, 0.0))
-        # weaker hints first, so a stronger one on the same pair overwrites it
-        for bonus, codes_of in ((PRINTED_LAST, lambda p: by_last.get(p[-1], ())),
-                                (PRINTED_DIGITS, lambda p: by_digits.get("".join(p), ())),
-                                (PRINTED_EXACT, lambda p: (self.col[c],) if (c := ".".join(p)) in self.col else ())):
-            at = [(i, j) for i, p in enumerate(self.parts) if p is not None for j in codes_of(p)]
-            if at:
-                rows, cols = zip(*at)
-                out[list(rows), list(cols)] = bonus
-        return out
+        row_last = np.array([p[-1] if p else "" for p in self.parts])[:, None]
+        row_digits = np.array(["".join(p) if p else "" for p in self.parts])[:, None]
+        row_dotted = np.array([".".join(p) if p else "" for p in self.parts])[:, None]
+        # the strongest agreement counts: the whole number, its digits (a dot lost), its last part
+        hint = np.where(row_dotted == dotted, PRINTED_EXACT, np.where(row_digits == digits, PRINTED_DIGITS,
+                        np.where(row_last == last, PRINTED_LAST, 0.0)))
+        return np.where(numbered & ~lettered & (hint > 0), hint, out)
 
 
 @lru_cache(maxsize=16)
-def _numbering(codebook: Codebook) -> tuple[np.ndarray, dict[str, list[int]], dict[str, list[int]]]:
-    """Which codes are lettered, and the numbered codes by last part and by their digits."""
-    by_last: dict[str, list[int]] = {}
-    by_digits: dict[str, list[int]] = {}
-    for j, ind in enumerate(codebook.indicators):
-        if not ind.is_lettered:
-            by_last.setdefault(ind.code.split(".")[-1], []).append(j)
-            by_digits.setdefault(ind.code.replace(".", ""), []).append(j)
-    return np.array([ind.is_lettered for ind in codebook.indicators]), by_last, by_digits
+def _numbering(codebook: Codebook) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per code: whether it is lettered, its last part, its digits without dots, and the code."""
+    codes = [ind.code for ind in codebook.indicators]
+    return (np.array([ind.is_lettered for ind in codebook.indicators]), np.array([c.split(".")[-1] for c in codes]),
+            np.array([c.replace(".", "") for c in codes]), np.array(codes))
 
 
 def _printed_tree_prior(table: _Table) -> np.ndarray:

@@ -23,7 +23,7 @@ from core.vietnamese import abbreviations, match_key
 
 # "Trong đó:", "trong đó -", "- ", "+ ", "a)", "b.", "*" before what the row says
 _MARKER = re.compile(r"^\s*(?:trong\s+đó\s*[:,\-–]?\s*|[-+*•–]\s*|[a-zđ]\s*[).]\s+)", re.IGNORECASE)
-_TONE_DIGIT = re.compile(r"(?<=\D)[1-5]$")
+_TONE_DIGIT = re.compile(r"(?<=[^\d\s])[1-5](?=\s|$)")  # the digit match_key puts after a toned word
 _CAPITAL_WORD = re.compile(r"\b\w{4,}\b")
 
 
@@ -53,12 +53,8 @@ def unaccented(key: str) -> str:
     >>> unaccented(match_key("Số nhiệm vụ đã hoàn thành đúng hạn mức độ 3"))
     'so nhiem vu da hoan thanh dung han muc do 3'
     """
-    words = []
-    for word in key.split():
-        word = _TONE_DIGIT.sub("", word)
-        base = "".join(ch for ch in unicodedata.normalize("NFD", word) if not unicodedata.combining(ch))
-        words.append(base.replace("đ", "d"))
-    return " ".join(words)
+    bare = _TONE_DIGIT.sub("", key)
+    return "".join(ch for ch in unicodedata.normalize("NFD", bare) if not unicodedata.combining(ch)).replace("đ", "d")
 
 
 def has_marks(text: str) -> bool:
@@ -72,8 +68,8 @@ def has_marks(text: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def synonyms() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
-    """(variant words, replacement words) in match-key form, longest variant first.
+def synonyms() -> dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]:
+    """First word → (variant words, replacement words), in match-key form, longest variant first.
 
     Entries whose two sides already share a key (e.g. "văn bản QPPL" / "VBQPPL", both
     expanded by the abbreviations) are kept in the file as documentation and skipped here.
@@ -81,7 +77,10 @@ def synonyms() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
     path = resources.files("normalizers") / "data" / "codebooks" / "synonyms.csv"
     with path.open(encoding="utf-8") as fh:
         pairs = {(tuple(match_key(r["variant"]).split()), tuple(match_key(r["same_as"]).split())) for r in csv.DictReader(fh)}
-    return tuple(sorted(((a, b) for a, b in pairs if a != b), key=lambda p: (-len(p[0]), p)))
+    by_first: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    for a, b in sorted(((a, b) for a, b in pairs if a != b), key=lambda p: (-len(p[0]), p)):
+        by_first.setdefault(a[0], []).append((a, b))
+    return {w: tuple(entries) for w, entries in by_first.items()}
 
 
 def apply_synonyms(key: str) -> str:
@@ -94,7 +93,7 @@ def apply_synonyms(key: str) -> str:
     out: list[str] = []
     i = 0
     while i < len(words):
-        for variant, same in synonyms():
+        for variant, same in synonyms().get(words[i], ()):
             if tuple(words[i : i + len(variant)]) == variant:
                 out += same
                 i += len(variant)
