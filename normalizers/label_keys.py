@@ -4,9 +4,10 @@
 irrelevant.  Reports also differ in words that mean the same ("đúng hẹn" / "đúng hạn",
 "gởi" / "gửi", "tỉ lệ" / "tỷ lệ"): those are replaced by one spelling from the synonym
 table beside the codebooks (`data/codebooks/synonyms.csv`), so they cost nothing and
-cannot look like a contrast.  Sub-row markers ("Trong đó:", "- ", "a)") are not part of
-what a row says.  A label typed without diacritics ("So VBQPPL co kien nghi") is compared
-on a second, unaccented view, where it loses nothing against the codebook.
+cannot look like a contrast.  An abbreviation typed a letter off ("CHCC") is mended before
+it is expanded, and sub-row markers ("Trong đó:", "- ", "a)") are not part of what a row
+says.  A label typed without diacritics ("So VBQPPL co kien nghi") is compared on a second,
+unaccented view, where it loses nothing against the codebook.
 """
 from __future__ import annotations
 
