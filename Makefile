@@ -44,6 +44,7 @@ bench: setup
 	$(PY) -m benchmarks.run
 	$(PY) -m benchmarks.font_repair
 	$(PY) -m benchmarks.ingest
+	$(PY) -m benchmarks.mapping
 
 clean:
 	rm -rf data/clean/*.parquet data/clean/ingest benchmarks/out .pytest_cache

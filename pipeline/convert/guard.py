@@ -62,12 +62,14 @@ def warm_up() -> None:
     import extractors.docx  # noqa: F401
     import extractors.ocr  # noqa: F401
     import extractors.pdf  # noqa: F401
-    from normalizers.codebook import load_codebook
+    from normalizers.codebook import DEFAULT_CODEBOOK, load_codebook
     from normalizers.criteria import PAR_CODEBOOK
+    from normalizers.templates import templates_of
     from normalizers.units import unit_lists
 
     load_codebook()
     load_codebook(PAR_CODEBOOK)
+    templates_of(DEFAULT_CODEBOOK)
     unit_lists()
 
 

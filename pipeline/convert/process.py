@@ -17,7 +17,7 @@ from core.vietnamese import LOW_QUALITY, syllable_score
 from extractors import MAX_PAGES, extract
 from extractors.errors import ExtractionError
 from normalizers.codebook import DEFAULT_CODEBOOK, Codebook, Indicator, load_codebook
-from normalizers.codes import CodeMatch, LabelRow, map_rows
+from normalizers.codes import CodeMatch, LabelRow
 from normalizers.criteria import PAR_CODEBOOK, criterion_rows
 from normalizers.dossiers import PERCENT_FIELDS, dossier_rows
 from normalizers.headers import column_names, header_depth
@@ -28,6 +28,7 @@ from normalizers.ocr_fixes import CODE_FIX_CONFIDENCE, NUMBER_FIX_CONFIDENCE, re
 from normalizers.repair import ToneStyle, repair_document
 from normalizers.table_kinds import DOSSIER, INDICATOR, PAR_CRITERIA, TableKind, classify
 from normalizers.tables import stitch
+from normalizers.templates import map_document
 from normalizers.units import locate
 from pipeline import __version__
 from pipeline.convert.checks import dossier_checks, indicator_checks
@@ -144,7 +145,7 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
     methods = {p.number: p.method for p in doc.pages}
     layouts = [_layout(t) for t in tables]
     roles = [layout.roles if layout.kind.kind == INDICATOR else None for layout in layouts]
-    indicators = _indicator_records(tables, roles, base, methods, codebook_name)
+    indicators, template = _indicator_records(tables, roles, base, methods, codebook_name)
     criteria = _criteria_records(tables, layouts, base, methods)
     dossiers = _dossier_records(tables, layouts, base, methods)
     checks = indicator_checks(indicators, base, codebook_name) + dossier_checks(dossiers, base)
@@ -164,6 +165,7 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
         n_tables=len(tables),
         n_indicators=len(indicators),
         n_unmapped=sum(r["code"] is None for r in indicators),
+        template=template,
         n_overrides=0,
         n_checks_failed=len(checks),
         **meta,
@@ -284,17 +286,18 @@ def _mend_codes(rows: list[RawIndicatorRow]) -> list[RawIndicatorRow]:
     ]
 
 
-def _indicator_records(tables, roles, base: Record, methods: dict[int, str], codebook_name: str) -> list[Record]:
+def _indicator_records(tables, roles, base: Record, methods: dict[int, str], codebook_name: str) -> tuple[list[Record], str | None]:
+    """The document's indicator rows as records, and the template they follow (None: canonical)."""
     raw: list[RawIndicatorRow] = []
     for t, found in zip(tables, roles):
         rows = indicator_rows(t, found)
         raw += _mend_codes(rows) if t.method == METHOD_OCR else rows
     if not raw:
-        return []
+        return [], None
     codebook = load_codebook(codebook_name)
-    matches = map_rows([LabelRow(r.code_printed, r.label, r.unit) for r in raw], codebook)
+    coded = map_document([LabelRow(r.code_printed, r.label, r.unit) for r in raw], codebook_name)
     out = []
-    for r, m in zip(raw, matches):
+    for r, m in zip(raw, coded.matches):
         ind = codebook.get(m.code) if m.code else None
         method = methods.get(r.page, tables[0].method)
         value_text, confidence, ocr_flags = r.value_text, r.confidence, ()
@@ -318,13 +321,14 @@ def _indicator_records(tables, roles, base: Record, methods: dict[int, str], cod
                 "confidence": confidence,
             }
         )
-    return out
+    return out, coded.template
 
 
 def code_fields(match: CodeMatch, codebook: Codebook) -> Record:
     """An indicator row's code columns, from the mapper's (or a person's) decision."""
     return {
         "code": match.code,
+        "code_template": match.code_template,
         "code_method": CODE_OVERRIDE if match.decided else CODE_MATCH,
         "match_score": match.score,
         "candidates": "; ".join(f"{c}:{s:g}" for c, s in match.candidates) or None,

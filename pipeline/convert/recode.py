@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from normalizers.codebook import load_codebook
-from normalizers.codes import LabelRow, map_rows
+from normalizers.codes import LabelRow
+from normalizers.templates import map_document
 from pipeline.convert.checks import dossier_checks, indicator_checks
 from pipeline.convert.overrides import Decisions, Overrides
 from pipeline.convert.process import CODE_OVERRIDE, FileResult, code_fields, value_fields
@@ -30,9 +31,9 @@ def recode(result: FileResult, overrides: Overrides) -> tuple[FileResult, Decisi
     if not decisions.codes and not any(r.get("code_method") == CODE_OVERRIDE for r in rows):
         return _with_counts(result, result.indicators, result.checks, decisions, warnings), decisions
     codebook = load_codebook(str(rows[0]["codebook"]))
-    matches = map_rows([LabelRow(r["code_printed"], r["label"], r["unit"] or "") for r in rows], codebook, decisions.codes)
+    coded = map_document([LabelRow(r["code_printed"], r["label"], r["unit"] or "") for r in rows], codebook.name, decisions.codes)
     indicators = []
-    for r, m in zip(rows, matches):
+    for r, m in zip(rows, coded.matches):
         record = {**r, **code_fields(m, codebook)}
         if m.code != r["code"]:
             kept = tuple(f for f in str(r.get("flags") or "").split("; ") if f.startswith("ocr_"))
@@ -40,7 +41,8 @@ def recode(result: FileResult, overrides: Overrides) -> tuple[FileResult, Decisi
         indicators.append(record)
     base = {"doc_id": doc_id, "source_file": result.document["source_file"]}
     checks = indicator_checks(indicators, base, codebook.name) + dossier_checks(result.dossiers, base)
-    return _with_counts(result, indicators, checks, decisions, warnings), decisions
+    recoded = replace(result, document={**result.document, "template": coded.template}) if result.ok else result
+    return _with_counts(recoded, indicators, checks, decisions, warnings), decisions
 
 
 def _with_counts(result: FileResult, indicators: list[dict[str, object]], checks: list[dict[str, object]],

@@ -47,6 +47,8 @@ SCHEMAS: dict[str, list[Column]] = {
         ("n_tables", pa.int32(), "tables found (a table continued over pages counts once)"),
         ("n_indicators", pa.int32(), "indicator rows found"),
         ("n_unmapped", pa.int32(), "indicator rows left without a canonical code"),
+        ("template", pa.string(), "the province template the indicator table follows (a codebook crossing to the canonical "
+         "one, e.g. thua-thien-hue-2021), null for the canonical numbering"),
         ("n_overrides", pa.int32(), "indicator rows whose code an analyst decided (overrides.csv, see `cchc review`)"),
         ("n_checks_failed", pa.int32(), "consistency checks that failed (rows in checks.parquet)"),
         ("seconds", pa.float64(), "processing time of this file"),
@@ -56,6 +58,8 @@ SCHEMAS: dict[str, list[Column]] = {
     "indicators": _PROVENANCE
     + [
         ("code", pa.string(), "canonical indicator code, null when no code was certain enough"),
+        ("code_template", pa.string(), "the row's code in the template the document follows (documents.template), "
+         "also where it has no canonical equivalent; null for the canonical numbering"),
         ("code_method", pa.string(), "who chose the code: match (the label mapper) or override (an analyst's decision "
          "in overrides.csv, which may also be 'no code')"),
         ("code_printed", pa.string(), "the STT printed in the source row (unreliable)"),
@@ -69,7 +73,8 @@ SCHEMAS: dict[str, list[Column]] = {
         ("denominator", pa.float64(), "for 'a/b' values, b"),
         ("flags", pa.string(), "value warnings, e.g. unit_mismatch, '; '-separated"),
         ("note", pa.string(), "the row's note column"),
-        ("match_score", pa.float64(), "0–100 confidence of the code (best candidate's when unmapped; 100 when an analyst decided)"),
+        ("match_score", pa.float64(), "0–100 confidence of the code (of code_template where only that is set; the best "
+         "candidate's when unmapped; 100 when an analyst decided)"),
         ("candidates", pa.string(), "best codes with scores, 'code:score' '; '-separated, for review"),
         ("codebook", pa.string(), "codebook the code belongs to"),
         ("page", pa.int32(), "1-based page of the row"),

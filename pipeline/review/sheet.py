@@ -22,7 +22,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from normalizers.codebook import DEFAULT_CODEBOOK, Codebook, load_codebook
-from normalizers.codes import LabelRow, row_parents
+from normalizers.codes import LabelRow
+from normalizers.numbering import row_parents
 from pipeline.convert.overrides import ALL, DOCUMENT, NO_CODE, REVIEW_BELOW, Override, parse_code
 from pipeline.convert.process import CODE_OVERRIDE
 from pipeline.dataset.loading import load
@@ -33,7 +34,7 @@ DECISION, SCOPE, NOTE = "decision", "scope", "note"
 CANDIDATES = 3
 WIDTHS = {"label": 60, "under": 40, "candidate_1_label": 40, "candidate_2_label": 40, "candidate_3_label": 40, NOTE: 30}
 ROW_COLUMNS = ["source_file", "page", "table_id", "row", "under", "code_printed", "label", "unit", "value_text",
-               "code", "code_method", "match_score"]
+               "code", "code_template", "code_method", "match_score"]
 HOW_TO = [
     "Each row of the 'review' sheet is an indicator row the mapper left without a code, or coded with low confidence.",
     "Write the right code in 'decision' (the drop-down lists the codebook; see the 'codebook' sheet), "
