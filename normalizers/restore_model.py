@@ -57,13 +57,15 @@ def is_clean(lines: list[str]) -> bool:
 
 
 def codebook_lines() -> list[str]:
-    """The labels of every shipped codebook, and each abbreviation with its expansion."""
+    """The labels of every shipped codebook and province template, and each abbreviation with its expansion."""
     lines: list[str] = []
     folder = resources.files("normalizers") / "data" / "codebooks"
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".csv") and not entry.name.endswith(".checks.csv"):
+        if entry.name.endswith(".csv"):
             with entry.open(encoding="utf-8") as fh:
-                lines.extend(row["label"] for row in csv.DictReader(fh))
+                reader = csv.DictReader(fh)
+                if "label" in (reader.fieldnames or ()):
+                    lines.extend(row["label"] for row in reader)
     for short, expansion in abbreviations().items():
         lines.extend((short.upper(), expansion))
     return lines
