@@ -27,8 +27,8 @@ def sniff_kind(path: Path) -> str:
         raise ExtractionError("empty file (0 bytes)")
     if b"%PDF-" in head:
         return "pdf"
-    if head.startswith(b"PK") and zipfile.is_zipfile(path):
-        return "docx"
+    if head.startswith(b"PK\x03\x04") or (head.startswith(b"PK") and zipfile.is_zipfile(path)):
+        return "docx"  # a zip, whole or not: the Word reader says what is wrong with a damaged one
     if head.startswith(_OLE):
         raise ExtractionError("old binary Word/OLE file (.doc): save it as .docx")
     if head.lstrip().lower().startswith((b"<!doctype html", b"<html")):

@@ -13,7 +13,7 @@ from pipeline.convert.guard import Limits
 from pipeline.convert.overrides import run_overrides
 from pipeline.convert.runner import Batch, discover, run_batch
 from pipeline.dataset.writers import write_outputs
-from pipeline.terminal import EXIT_CANNOT_RUN, EXIT_OK, EXIT_SOME_FAILED, file_progress
+from pipeline.terminal import EXIT_CANNOT_RUN, EXIT_OK, EXIT_SOME_FAILED, file_progress, plain
 
 MAX_CHECKS_SHOWN = 10
 
@@ -45,12 +45,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     if not args.input.exists():
-        console.print(f"[red]input not found:[/] {args.input}")
+        console.print(f"[red]input not found:[/] {plain(args.input)}")
         return EXIT_CANNOT_RUN
     try:
         overrides, overrides_path = run_overrides(args.out, args.overrides)
     except ValueError as exc:
-        console.print(f"[red]cannot run:[/] {exc}")
+        console.print(f"[red]cannot run:[/] {plain(exc)}")
         return EXIT_CANNOT_RUN
     total = len(discover(args.input)[0])
     limits = Limits(args.time_limit, args.memory_limit)
@@ -59,14 +59,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
         task = progress.add_task("converting", total=total, last="")
         batch = run_batch(
             args.input, args.workers, args.codebook,
-            on_done=lambda r: progress.update(task, advance=1, last=f"{r.document['source_file']}: {r.document['status']}"),
+            on_done=lambda r: progress.update(task, advance=1, last=plain(f"{r.document['source_file']}: {r.document['status']}")),
             tone_style=args.tone_style, limits=limits, max_pages=args.max_pages, overrides=overrides,
         )
     write_outputs(batch.records(), args.out)
     _summary(console, batch, args.out, time.perf_counter() - started)
     if len(overrides):
         applied = sum(int(r.document.get("n_overrides") or 0) for r in batch.results)
-        console.print(f"overrides: {applied} rows coded as decided in {overrides_path} ({len(overrides)} decisions)")
+        console.print(f"overrides: {applied} rows coded as decided in {plain(overrides_path)} ({len(overrides)} decisions)")
     return EXIT_OK if all(r.ok for r in batch.results) else EXIT_SOME_FAILED
 
 
@@ -85,12 +85,12 @@ def _summary(console: Console, batch: Batch, out: Path, seconds: float) -> None:
         f"[bold]{len(ok)} ok[/], [bold red]{len(failed)} failed or skipped[/] of {len(docs)} files "
         f"in {seconds:.1f} s — {rows} indicator rows, {unmapped} unmapped; {criteria} PAR criteria, "
         f"{units} dossier units; {ocr} scanned pages OCR'd, {repaired} pages repaired; "
-        f"[bold]{len(checks)} checks failed[/]; output in {out}"
+        f"[bold]{len(checks)} checks failed[/]; output in {plain(out)}"
     )
     if failed:
         table = RichTable("file", "status", "reason", title="Not converted", title_justify="left")
         for d in failed:
-            table.add_row(str(d["source_path"]), str(d["status"]), str(d.get("error")))
+            table.add_row(plain(d["source_path"]), plain(d["status"]), plain(d.get("error")))
         console.print(table)
     warned = [d for d in ok if d.get("warnings")]
     if warned:
@@ -98,14 +98,14 @@ def _summary(console: Console, batch: Batch, out: Path, seconds: float) -> None:
         for d in warned:
             warnings = str(d["warnings"]).split("; ")
             shown = "; ".join(warnings[:3]) + (f" (+{len(warnings) - 3} more)" if len(warnings) > 3 else "")
-            table.add_row(str(d["source_file"]), shown)
+            table.add_row(plain(d["source_file"]), plain(shown))
         console.print(table)
     if checks:
         table = RichTable("file", "rule", "what disagrees", title="Checks failed (all in checks.parquet)", title_justify="left")
         for c in checks[:MAX_CHECKS_SHOWN]:
-            table.add_row(str(c["source_file"]), str(c["rule"]), str(c["message"]))
+            table.add_row(plain(c["source_file"]), plain(c["rule"]), plain(c["message"]))
         if len(checks) > MAX_CHECKS_SHOWN:
             table.add_row("…", "", f"{len(checks) - MAX_CHECKS_SHOWN} more")
         console.print(table)
     if batch.ignored:
-        console.print(f"{len(batch.ignored)} other files ignored (not .pdf/.docx), e.g. {batch.ignored[0]}")
+        console.print(f"{len(batch.ignored)} other files ignored (not .pdf/.docx), e.g. {plain(batch.ignored[0])}")

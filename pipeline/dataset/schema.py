@@ -23,7 +23,9 @@ SCHEMAS: dict[str, list[Column]] = {
         ("pages_ocr", pa.int32(), "pages whose text came from OCR"),
         ("pages_repaired", pa.int32(), "pages whose text layer was repaired"),
         ("status", pa.string(), "ok, failed or skipped"),
-        ("error", pa.string(), "why the file failed, for a person"),
+        ("error", pa.string(), "why the file failed, for a person: one line, at most 300 characters"),
+        ("error_detail", pa.string(), "what the library that gave up on the file said (exception type and message), "
+         "or where an internal error was raised, for a bug report; at most 2,000 characters"),
         ("warnings", pa.string(), "what looked wrong but did not stop the file, '; '-separated"),
         ("issuer", pa.string(), "issuing body as printed top left of the title block, lines joined: UBND HUYỆN TUẦN GIÁO"),
         ("level", pa.string(), "issuer's level: tỉnh, huyện, xã or trung ương (a Sở is tỉnh; a city in a province, huyện)"),

@@ -1,0 +1,301 @@
+"""Damaged PDFs: what qpdf finds wrong with a file, a rebuilt copy to read when it repaired
+the structure, and the pages whose data is corrupt.
+
+pdfminer reads past a lot of damage without a word: a wrong xref offset gives an empty
+page, and a corrupt compressed stream is decoded as far as it goes
+(`pdfminer.pdftypes.decompress_corrupted`), so a page's text can come out cut short or,
+past the damage, wrong.  So every PDF is first opened by qpdf (pikepdf), which rebuilds a
+broken cross-reference table, recovers stream lengths and skips junk before ``%PDF``, and
+says what it rebuilt; then every stream a page's text or image is drawn from (contents,
+forms, fonts and their ToUnicode maps, images) is decoded once, so a corrupt one is known
+and its pages marked (`Page.damaged`, rows flagged `damaged_page`).  When qpdf had to repair
+the structure, or pdfminer cannot read the original, the pipeline reads qpdf's rewrite of
+the file instead (a temporary copy, deleted after) and the file converts with a warning.
+A file cut short converts only when the cut took nothing but its end (the xref table):
+when it took pages' content, it fails as truncated.
+"""
+from __future__ import annotations
+
+import tempfile
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pikepdf
+
+from core.model import METHOD_TEXT, Document
+from extractors.errors import ExtractionError, out_of_memory
+from extractors.pdf import TRUNCATED, UnreadablePdf, extract_pdf
+from extractors.sources import MAX_PAGES
+
+_CHUNK = 1 << 20
+MAX_IMAGE_CHECK = 1 << 30  # decoded bytes of one image checked at most (a bigger one is a bomb in itself)
+# qpdf's warnings while decoding a stream that say its data is corrupt or lost.
+_CORRUPT = ("error decoding stream data", "output may still be valid", "unable to recover stream data")
+_HARMLESS = ("extraneous whitespace", "stream will be re-processed")  # leniency, or said by another warning
+# What qpdf's other warnings mean, in a person's words: the first matching key names the repair.
+_REPAIRS = (
+    (("reconstruct", "xref", "file is damaged"), "cross-reference table rebuilt"),
+    (("stream length", "endstream"), "stream lengths recovered"),
+    (("nested",), "overly nested data dropped"),
+    (("loop",), "a loop in the page tree cut"),
+)
+
+
+@dataclass(frozen=True)
+class Damage:
+    """Corrupt or missing data behind a page; `text` when its text layer is read from it,
+    not only its rendering (which OCR and font repair read)."""
+
+    what: str
+    text: bool = True
+
+
+@dataclass
+class Health:
+    """What qpdf found: repairs that call for its rewrite, and corrupt data behind pages."""
+
+    repairs: list[str] = field(default_factory=list)
+    page_damage: dict[int, list[Damage]] = field(default_factory=dict)  # 1-based page → its damage
+    pages_missing: int = 0
+    empty_pages: list[int] = field(default_factory=list)  # pages with no content stream at all
+    cut_short: bool = False  # no %%EOF at the end: the file was cut
+
+    @property
+    def rebuilt(self) -> bool:
+        return bool(self.repairs)
+
+    @property
+    def lost_content(self) -> bool:
+        """A cut file that took pages' content with it, not only its cross-reference table."""
+        return self.cut_short and bool(self.pages_missing or self.empty_pages or self.page_damage)
+
+    def warnings(self) -> list[str]:
+        out = [f"damaged PDF repaired (qpdf): {'; '.join(self.repairs)}"] if self.repairs else []
+        if self.pages_missing:
+            out.append(f"damaged PDF: {self.pages_missing} of its pages are missing")
+        return out
+
+
+def read_pdf(path: str | Path, *, max_pages: int = MAX_PAGES) -> Document:
+    """`extract_pdf` on the file as qpdf found it: on its rebuilt copy when qpdf had to repair
+    the structure, or when pdfminer gives up on the original; pages on corrupt data marked."""
+    health = inspect(path)
+    if health is not None and health.lost_content:
+        raise ExtractionError(TRUNCATED)
+    if health is None or not health.rebuilt:
+        try:
+            return _marked(extract_pdf(path, max_pages=max_pages), health)
+        except UnreadablePdf as exc:
+            if health is None or out_of_memory(exc):
+                raise
+            health.repairs.append("rewritten for pdfminer, which could not read the original")
+    try:
+        with rebuilt_copy(path) as copy:
+            doc = extract_pdf(copy, max_pages=max_pages)
+    except UnreadablePdf as exc:
+        damage = health.page_damage.get(exc.page or 0)
+        if damage:
+            raise UnreadablePdf(f"{exc} ({damage_list(d.what for d in damage)})", exc.page) from exc.__cause__
+        raise
+    return _marked(replace(doc, source_path=str(path)), health)
+
+
+def _marked(doc: Document, health: Health | None) -> Document:
+    """The document with qpdf's repairs among its warnings and its damaged pages marked."""
+    if health is None:
+        return doc
+    for page in doc.pages:
+        damage = [d.what for d in health.page_damage.get(page.number, []) if d.text or page.method != METHOD_TEXT]
+        if damage:
+            page.issues.append(f"damaged: {damage_list(damage)} (text may be incomplete or wrong)")
+            page.damaged = True
+    doc.warnings[:0] = health.warnings()
+    return doc
+
+
+def inspect(path: str | Path) -> Health | None:
+    """The damage qpdf finds in `path`; None when qpdf cannot open it at all (the PDF
+    reader's own error then says why: truncated, encrypted, not a PDF)."""
+    try:
+        pdf = pikepdf.open(path)
+    except (pikepdf.PdfError, pikepdf.PasswordError, ValueError, RecursionError):
+        return None
+    with pdf:
+        noted = pdf.get_warnings()  # qpdf's warnings so far; reading them clears them
+        try:
+            count = int(pdf.Root.Pages.get("/Count", 0))
+            pages = list(pdf.pages)
+        except (pikepdf.PdfError, AttributeError, TypeError, ValueError, RecursionError) as exc:
+            raise ExtractionError("damaged PDF: its page tree cannot be read") from exc
+        health = Health(pages_missing=max(0, min(count, 100_000) - len(pages)))
+        decoded: dict[tuple[int, int], bool] = {}
+        for number, page in enumerate(pages, 1):
+            found = [d for d, stream in _page_streams(page.obj) if _corrupt(pdf, stream, decoded, noted)]
+            found += _missing(page.obj)
+            if found:
+                health.page_damage[number] = list(dict.fromkeys(found))
+            if not isinstance(page.obj.get("/Contents"), (pikepdf.Stream, pikepdf.Array)):
+                health.empty_pages.append(number)
+        noted += pdf.get_warnings()
+    with open(path, "rb") as fh:
+        junk = fh.read(1024).find(b"%PDF-")
+        fh.seek(max(0, fh.seek(0, 2) - 1024))
+        health.cut_short = b"%%EOF" not in fh.read()
+    if junk > 0:
+        health.repairs.append(f"{junk} bytes before %PDF ignored")
+    health.repairs += list(dict.fromkeys(_repair(w) for w in noted if not any(h in w for h in _HARMLESS)))
+    return health
+
+
+@contextmanager
+def rebuilt_copy(path: str | Path) -> Iterator[Path]:
+    """qpdf's rewrite of `path` as a temporary file, removed when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="cchc-pdf-") as tmp:
+        copy = Path(tmp) / "rebuilt.pdf"
+        try:
+            with pikepdf.open(path) as pdf:
+                pdf.save(copy, fix_metadata_version=False, deterministic_id=True)
+        except (pikepdf.PdfError, ValueError, RecursionError, OSError) as exc:
+            raise ExtractionError("damaged PDF: qpdf could not rebuild it") from exc
+        yield copy
+
+
+def _repair(warning: str) -> str:
+    """One of qpdf's warnings as the repair it stands for.
+
+    >>> _repair("/tmp/x.pdf: Attempting to reconstruct cross-reference table")
+    'cross-reference table rebuilt'
+    >>> _repair("/tmp/x.pdf (object 21 0, offset 71222): recovered stream length: 3277")
+    'stream lengths recovered'
+    """
+    text = warning.lower()
+    return next((phrase for keys, phrase in _REPAIRS if any(k in text for k in keys)), "damaged objects read as far as they go")
+
+
+def damage_list(damage: Iterable[str]) -> str:
+    """What is wrong behind a page, in one phrase.
+
+    >>> damage_list(["content stream", "font F1's ToUnicode map", "font F2 missing"])
+    "content stream, font F1's ToUnicode map corrupt; font F2 missing"
+    """
+    items = list(damage)
+    corrupt = [d for d in items if not d.endswith("missing")]
+    return "; ".join(([", ".join(corrupt) + " corrupt"] if corrupt else []) + [d for d in items if d.endswith("missing")])
+
+
+def _page_streams(page: pikepdf.Dictionary) -> Iterator[tuple[Damage, pikepdf.Object]]:
+    """(the damage it would be, stream) for every stream the page's text or image is drawn from."""
+    contents = page.get("/Contents")
+    for stream in contents if isinstance(contents, pikepdf.Array) else [contents]:
+        if isinstance(stream, pikepdf.Stream):
+            yield Damage("content stream"), stream
+    yield from _resource_streams(_resources(page), set())
+
+
+def _resources(page: pikepdf.Dictionary) -> pikepdf.Dictionary | None:
+    """The page's /Resources, inherited from its page-tree parents when it has none."""
+    node, hops = page, 0
+    while isinstance(node, pikepdf.Dictionary) and hops < 64:
+        resources = node.get("/Resources")
+        if isinstance(resources, pikepdf.Dictionary):
+            return resources
+        node, hops = node.get("/Parent"), hops + 1
+    return None
+
+
+def _resource_streams(resources: pikepdf.Object | None, seen: set[tuple[int, int]]) -> Iterator[tuple[Damage, pikepdf.Object]]:
+    if not isinstance(resources, pikepdf.Dictionary):
+        return
+    fonts = resources.get("/Font")
+    for name, font in fonts.items() if isinstance(fonts, pikepdf.Dictionary) else []:
+        yield from _font_streams(str(name).lstrip("/"), font)
+    xobjects = resources.get("/XObject")
+    for name, xobject in xobjects.items() if isinstance(xobjects, pikepdf.Dictionary) else []:
+        if not isinstance(xobject, pikepdf.Stream) or xobject.objgen in seen:
+            continue
+        seen.add(xobject.objgen)
+        label = str(name).lstrip("/")
+        if xobject.get("/Subtype") == pikepdf.Name.Form:
+            yield Damage(f"form {label}"), xobject
+            yield from _resource_streams(xobject.get("/Resources"), seen)
+        else:
+            yield Damage(f"image {label}", text=False), xobject
+
+
+def _font_streams(name: str, font: pikepdf.Object) -> Iterator[tuple[Damage, pikepdf.Object]]:
+    """A font's ToUnicode map and programs; a program is read for text only without the map."""
+    if not isinstance(font, pikepdf.Dictionary):
+        return
+    unicode_map = font.get("/ToUnicode")
+    if isinstance(unicode_map, pikepdf.Stream):
+        yield Damage(f"font {name}'s ToUnicode map"), unicode_map
+    descendants = font.get("/DescendantFonts")
+    for face in [font] + (list(descendants) if isinstance(descendants, pikepdf.Array) else []):
+        descriptor = face.get("/FontDescriptor") if isinstance(face, pikepdf.Dictionary) else None
+        if not isinstance(descriptor, pikepdf.Dictionary):
+            continue
+        for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+            program = descriptor.get(key)
+            if isinstance(program, pikepdf.Stream):
+                yield Damage(f"font {name}'s program", text=not isinstance(unicode_map, pikepdf.Stream)), program
+
+
+def _missing(page: pikepdf.Dictionary) -> list[Damage]:
+    """What the page refers to that the file no longer holds."""
+    out = []
+    if "/Contents" in page and not isinstance(page.get("/Contents"), (pikepdf.Stream, pikepdf.Array)):
+        out.append(Damage("content stream missing"))
+    fonts = (_resources(page) or pikepdf.Dictionary()).get("/Font")
+    for name, font in fonts.items() if isinstance(fonts, pikepdf.Dictionary) else []:
+        if not isinstance(font, pikepdf.Dictionary):
+            out.append(Damage(f"font {str(name).lstrip('/')} missing"))
+    return out
+
+
+def _corrupt(pdf: pikepdf.Pdf, stream: pikepdf.Stream, decoded: dict[tuple[int, int], bool], noted: list[str]) -> bool:
+    """Whether the stream's data is corrupt (each object decoded once per file); qpdf's
+    warnings on anything else it mended on the way go to `noted`."""
+    key = stream.objgen
+    if key in decoded and key != (0, 0):
+        return decoded[key]
+    noted += pdf.get_warnings()
+    failed = _decode_fails(stream)
+    own = pdf.get_warnings()
+    noted += [w for w in own if not any(c in w for c in _CORRUPT)]
+    decoded[key] = failed or any(c in w for w in own for c in _CORRUPT)
+    return decoded[key]
+
+
+def _decode_fails(stream: pikepdf.Stream) -> bool:
+    """Whether decoding raises.  Images are inflated a chunk at a time and thrown away, so a
+    decompression bomb costs time, not memory; filters qpdf does not decode (JPEG, fax,
+    JBIG2) are left to the renderer."""
+    try:
+        if stream.get("/Subtype") == pikepdf.Name.Image:
+            filters = stream.get("/Filter")
+            if filters == pikepdf.Name.FlateDecode or (isinstance(filters, pikepdf.Array) and list(filters) == [pikepdf.Name.FlateDecode]):
+                return _inflate_fails(stream.read_raw_bytes())
+            return False
+        stream.read_bytes()
+    except pikepdf.DataDecodingError:
+        return True
+    except pikepdf.PdfError as exc:
+        return "unfilterable" not in str(exc)
+    return False
+
+
+def _inflate_fails(raw: bytes) -> bool:
+    inflater, data, produced = zlib.decompressobj(), raw, 0
+    try:
+        while not inflater.eof and produced < MAX_IMAGE_CHECK:
+            out = inflater.decompress(data, _CHUNK)
+            produced += len(out)
+            data = inflater.unconsumed_tail
+            if not data and len(out) < _CHUNK:
+                break
+    except zlib.error:
+        return True
+    return not inflater.eof and produced < MAX_IMAGE_CHECK
