@@ -16,6 +16,8 @@ when it took pages' content, it fails as truncated.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -83,8 +85,8 @@ def read_pdf(path: str | Path, *, max_pages: int = MAX_PAGES) -> Document:
     """`extract_pdf` on the file as qpdf found it: on its rebuilt copy when qpdf had to repair
     the structure, or when pdfminer gives up on the original; pages on corrupt data marked."""
     health = inspect(path)
-    if health is not None and health.lost_content:
-        raise ExtractionError(TRUNCATED)
+    if health.lost_content if health is not None else _cut_short(path):
+        raise ExtractionError(TRUNCATED)  # pdfminer might read the pages left, and say nothing
     if health is None or not health.rebuilt:
         try:
             return _marked(extract_pdf(path, max_pages=max_pages), health)
@@ -142,12 +144,18 @@ def inspect(path: str | Path) -> Health | None:
         noted += pdf.get_warnings()
     with open(path, "rb") as fh:
         junk = fh.read(1024).find(b"%PDF-")
-        fh.seek(max(0, fh.seek(0, 2) - 1024))
-        health.cut_short = b"%%EOF" not in fh.read()
+    health.cut_short = _cut_short(path)
     if junk > 0:
         health.repairs.append(f"{junk} bytes before %PDF ignored")
     health.repairs += list(dict.fromkeys(_repair(w) for w in noted if not any(h in w for h in _HARMLESS)))
     return health
+
+
+def _cut_short(path: str | Path) -> bool:
+    """No %%EOF in the file's last kilobyte: its end was cut off."""
+    with open(path, "rb") as fh:
+        fh.seek(max(0, fh.seek(0, 2) - 1024))
+        return b"%%EOF" not in fh.read()
 
 
 @contextmanager
@@ -270,21 +278,38 @@ def _corrupt(pdf: pikepdf.Pdf, stream: pikepdf.Stream, decoded: dict[tuple[int, 
 
 
 def _decode_fails(stream: pikepdf.Stream) -> bool:
-    """Whether decoding raises.  Images are inflated a chunk at a time and thrown away, so a
-    decompression bomb costs time, not memory; filters qpdf does not decode (JPEG, fax,
-    JBIG2) are left to the renderer."""
+    """Whether the stream's data is corrupt.  Deflated data is inflated here, in chunks thrown
+    away (a decompression bomb costs time, not memory), because qpdf does not check zlib's
+    checksum: a flipped bit that decodes to wrong bytes passes it, and pdfminer keeps those
+    bytes.  Other filters are qpdf's to decode, but for images in JPEG, fax or JBIG2, which
+    are left to the renderer."""
+    filters = stream.get("/Filter")
+    names = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)] if filters else []
     try:
-        if stream.get("/Subtype") == pikepdf.Name.Image:
-            filters = stream.get("/Filter")
-            if filters == pikepdf.Name.FlateDecode or (isinstance(filters, pikepdf.Array) and list(filters) == [pikepdf.Name.FlateDecode]):
-                return _inflate_fails(stream.read_raw_bytes())
-            return False
-        stream.read_bytes()
-    except pikepdf.DataDecodingError:
+        if "/FlateDecode" in names:
+            deflated = _undo_ascii(stream.read_raw_bytes(), names[: names.index("/FlateDecode")])
+            if deflated is not None:
+                return _inflate_fails(deflated)
+        if stream.get("/Subtype") != pikepdf.Name.Image:
+            stream.read_bytes()
+    except (pikepdf.DataDecodingError, ValueError, binascii.Error):
         return True
     except pikepdf.PdfError as exc:
         return "unfilterable" not in str(exc)
     return False
+
+
+def _undo_ascii(data: bytes, filters: list[str]) -> bytes | None:
+    """Data with the ASCII filters before its deflate undone; None for any other filter there."""
+    for name in filters:
+        if name == "/ASCII85Decode":
+            data = base64.a85decode(data.strip(), adobe=data.strip().startswith(b"<~") or data.strip().endswith(b"~>"))
+        elif name == "/ASCIIHexDecode":
+            digits = bytes(data.split(b">", 1)[0]).translate(None, b" \t\r\n\f\0")
+            data = binascii.unhexlify(digits + b"0" * (len(digits) % 2))
+        else:
+            return None
+    return data
 
 
 def _inflate_fails(raw: bytes) -> bool:
