@@ -199,7 +199,9 @@ def test_a_corrupt_entry_past_a_lost_directory_is_not_kept(tmp_path: Path) -> No
     """A cut file whose one entry's data is corrupt: nothing is salvaged, and it says truncated."""
     name = b"word/document.xml"
     header = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0, 0, 0, 0, len(name), 0)
-    assert _failed(tmp_path, "stub.docx", header + name + zlib.compress(b"<w:document/>")[2:5] + b"\xff" * 8) == "truncated Word file: the end of the file is missing, and word/document.xml with it"
+    corrupt = zlib.compress(b"<w:document/>")[2:5] + b"\xff" * 8
+    assert _failed(tmp_path, "stub.docx", header + name + corrupt) == \
+        "truncated Word file: the end of the file is missing, and word/document.xml with it"
 
 
 # --- every command prints what comes from a file as plain text ---------------------------------
