@@ -145,6 +145,8 @@ def _assemble(names: set[str], read: Reader, repairs: list[str], styles_expected
     relationship that names them."""
     main = _target(names, read, "_rels/.rels", _OFFICE_DOCUMENT, "", repairs) or MAIN
     if main not in names:
+        if any(n.startswith("word/") for n in names):
+            raise ExtractionError(f"damaged Word file: its main document {shown(main)} is missing")
         raise ExtractionError(f"zip has no {shown(main)} (not a Word document)")
     document = _parse(main, read(main))
     if document.find(f"{{{_W}}}body") is None:

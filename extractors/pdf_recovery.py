@@ -98,9 +98,10 @@ def read_pdf(path: str | Path, *, max_pages: int = MAX_PAGES) -> Document:
         with rebuilt_copy(path) as copy:
             doc = extract_pdf(copy, max_pages=max_pages)
     except UnreadablePdf as exc:
-        damage = health.page_damage.get(exc.page or 0)
-        if damage:
-            raise UnreadablePdf(f"{exc} ({damage_list(d.what for d in damage)})", exc.page) from exc.__cause__
+        damage = health.page_damage.get(exc.page or 0, [])
+        text = [d.what for d in damage if d.text] or [d.what for d in damage]
+        if text:
+            raise UnreadablePdf(f"{exc} ({damage_list(text)})", exc.page) from exc.__cause__
         raise
     return _marked(replace(doc, source_path=str(path)), health)
 

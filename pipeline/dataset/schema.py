@@ -59,7 +59,8 @@ SCHEMAS: dict[str, list[Column]] = {
         ("value_label", pa.string(), "for coded answers, what the code stands for"),
         ("numerator", pa.float64(), "for 'a/b' values, a"),
         ("denominator", pa.float64(), "for 'a/b' values, b"),
-        ("flags", pa.string(), "value warnings, e.g. unit_mismatch, '; '-separated"),
+        ("flags", pa.string(), "value warnings, e.g. unit_mismatch, '; '-separated; damaged_page: read from a page whose "
+         "data is corrupt in the file (see text.issues), so the value may be wrong"),
         ("note", pa.string(), "the row's note column"),
         ("match_score", pa.float64(), "0–100 confidence of the code (best candidate's when unmapped; 100 when an analyst decided)"),
         ("candidates", pa.string(), "best codes with scores, 'code:score' '; '-separated, for review"),
@@ -102,7 +103,8 @@ SCHEMAS: dict[str, list[Column]] = {
         ("section", pa.string(), "the section row above it, e.g. 'III CẢI CÁCH THỦ TỤC HÀNH CHÍNH'"),
         ("stt", pa.string(), "the row number printed in the TT column"),
         ("match_score", pa.float64(), "0–100 similarity of the printed name to the codebook's"),
-        ("flags", pa.string(), "type_inferred, type_mismatch, name_differs, unknown_criterion, duplicate_criterion"),
+        ("flags", pa.string(), "type_inferred, type_mismatch, name_differs, unknown_criterion, duplicate_criterion; "
+         "damaged_page (read from a page whose data is corrupt in the file)"),
         ("codebook", pa.string(), "codebook the code belongs to"),
         ("page", pa.int32(), "1-based page of the row"),
         ("table_id", pa.int32(), "table within the document"),
@@ -132,7 +134,8 @@ SCHEMAS: dict[str, list[Column]] = {
         ("pending_overdue", pa.int64(), "pending, past the deadline (Quá hạn)"),
         ("withdrawn", pa.int64(), "withdrawn (Hồ sơ rút)"),
         ("returned", pa.int64(), "returned (Hồ sơ trả lại)"),
-        ("flags", pa.string(), "cells that were not the expected number, e.g. received_total_not_integer"),
+        ("flags", pa.string(), "cells that were not the expected number, e.g. received_total_not_integer; "
+         "damaged_page (read from a page whose data is corrupt in the file)"),
         ("method", pa.string(), "how the text was read: text, font_repair, docx, ocr"),
         ("confidence", pa.float64(), "0–1 confidence in the row's text"),
     ],
