@@ -2,7 +2,7 @@
 mutant by mutant.
 
     .venv/bin/python -m benchmarks.fuzz [--per-format 1000] [--out DIR] [--workers 2]
-                                        [--time-limit 120] [--memory-limit 2048] [--only pdf|docx]
+                                        [--time-limit 300] [--memory-limit 2048] [--only pdf|docx]
 
 The mutants come from `tests.fixtures.mutants` (byte damage and structure-aware damage, the
 kinds in turn, seed 0) of three PDF and three DOCX fixtures; each format is one batch in a
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-format", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out/fuzz"))
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--time-limit", type=float, default=120.0)
+    parser.add_argument("--time-limit", type=float, default=300.0)
     parser.add_argument("--memory-limit", type=int, default=2048)
     parser.add_argument("--only", choices=tuple(SOURCES), default=None)
     args = parser.parse_args(argv)

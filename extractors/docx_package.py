@@ -68,17 +68,19 @@ def read_package(path: Path, max_unzipped_bytes: int = MAX_UNZIPPED_BYTES) -> Pa
         infos = zf.infolist()
         _check_sizes(infos, max_unzipped_bytes)
         repairs: list[str] = []
-        found: list[tuple[str, bytes]] = []
+        local: list[tuple[str, bytes]] | None = None
 
         def read(name: str) -> bytes:
             """A part; one whose local header is damaged or misplaced is looked for by its
             content: an entry elsewhere in the file with the directory's CRC and size."""
+            nonlocal local
             try:
                 return _member(zf, name)
             except _DamagedEntry:
                 info = zf.getinfo(name)
-                found[:] = found or _scan_local_headers(path.read_bytes(), max_unzipped_bytes)[0]
-                for _, body in found:
+                if local is None:
+                    local = _scan_local_headers(path.read_bytes(), max_unzipped_bytes)[0]
+                for _, body in local:
                     if len(body) == info.file_size and zlib.crc32(body) == info.CRC:
                         repairs.append(f"{REPAIRED}: the zip entry of {shown(name)} is damaged or misplaced; "
                                        "its data was found intact by its CRC")
@@ -119,6 +121,10 @@ def _check_sizes(infos: list[zipfile.ZipInfo], max_unzipped_bytes: int) -> None:
             raise ExtractionError(f"zip member {shown(info.filename)} compresses {ratio:.0f}:1 (possible zip bomb)")
 
 
+class _DamagedEntry(ExtractionError):
+    """A part's local zip header is damaged or not where the directory says; its data may be whole."""
+
+
 def _member(zf: zipfile.ZipFile, name: str) -> bytes:
     """One part's bytes, CRC checked; a damaged one named as compressed data or zip entry."""
     try:
@@ -133,10 +139,6 @@ def _member(zf: zipfile.ZipFile, name: str) -> bytes:
         raise _DamagedEntry(f"damaged Word file: the zip entry of {shown(name)} is damaged") from exc
     except (NotImplementedError, RuntimeError, ValueError, OSError, struct.error) as exc:
         raise _DamagedEntry(f"damaged Word file: the zip entry of {shown(name)} is damaged") from exc
-
-
-class _DamagedEntry(ExtractionError):
-    """A part's local zip header is damaged or not where the directory says; its data may be whole."""
 
 
 def _assemble(names: set[str], read: Reader, repairs: list[str], styles_expected: bool = False) -> Package:
@@ -197,8 +199,8 @@ def _salvaged(data: bytes, max_unzipped_bytes: int, directory: BaseException) ->
     if not any(n.startswith("word/") for n in names):
         raise ExtractionError(f"not a Word .docx file (a {'truncated' if truncated else 'damaged'} zip archive)") \
             from directory
-    what = "truncated Word file: the end of the file is missing" if truncated else \
-        "damaged Word file: its zip directory is unreadable"
+    lost = "the end of the file is missing" if truncated else "its zip directory is unreadable"
+    what = f"{'truncated' if truncated else 'damaged'} Word file: {lost}"
 
     def read(name: str) -> bytes:
         if name not in parts:
@@ -207,7 +209,6 @@ def _salvaged(data: bytes, max_unzipped_bytes: int, directory: BaseException) ->
 
     if MAIN not in names:
         raise ExtractionError(f"{what}, and {MAIN} with it") from directory
-    lost = "the end of the file is missing" if truncated else "its zip directory is unreadable"
     return _assemble(names, read, [f"{REPAIRED}: {lost}; its parts were read from their local zip headers"],
                      styles_expected=True)
 

@@ -129,15 +129,18 @@ def inspect(path: str | Path) -> Health | None:
     with pdf:
         noted = pdf.get_warnings()  # qpdf's warnings so far; reading them clears them
         try:
-            count = int(pdf.Root.Pages.get("/Count", 0))
+            count = pdf.Root.Pages.get("/Count")
             pages = list(pdf.pages)
-        except (pikepdf.PdfError, AttributeError, TypeError, ValueError, RecursionError) as exc:
+        except (pikepdf.PdfError, AttributeError, RecursionError) as exc:
             raise ExtractionError("damaged PDF: its page tree cannot be read") from exc
-        health = Health(pages_missing=max(0, min(count, 100_000) - len(pages)))
+        health = Health(pages_missing=max(0, min(count, 100_000) - len(pages)) if isinstance(count, int) else 0)
         decoded: dict[tuple[int, int], bool] = {}
         for number, page in enumerate(pages, 1):
-            found = [d for d, stream in _page_streams(page.obj) if _corrupt(pdf, stream, decoded, noted)]
-            found += _missing(page.obj)
+            try:
+                found = [d for d, stream in _page_streams(page.obj) if _corrupt(pdf, stream, decoded, noted)]
+                found += _missing(page.obj)
+            except (pikepdf.PdfError, RecursionError):  # qpdf gave up on an object the page refers to
+                found = [Damage("page objects")]
             if found:
                 health.page_damage[number] = list(dict.fromkeys(found))
             if not isinstance(page.obj.get("/Contents"), (pikepdf.Stream, pikepdf.Array)):
