@@ -65,29 +65,33 @@ def read_package(path: Path, max_unzipped_bytes: int = MAX_UNZIPPED_BYTES) -> Pa
             raise ExtractionError(f"not a Word .docx file (not a zip archive{_not_zip_hint(head)})") from exc
         return _salvaged(path.read_bytes(), max_unzipped_bytes, exc)
     with zf:
-        infos = zf.infolist()
-        _check_sizes(infos, max_unzipped_bytes)
         repairs: list[str] = []
         local: list[tuple[str, bytes]] | None = None
+        expanded = 0
 
         def read(name: str) -> bytes:
-            """A part; one whose local header is damaged or misplaced is looked for by its
-            content: an entry elsewhere in the file with the directory's CRC and size."""
-            nonlocal local
+            """A part, within the zip-bomb limits; one whose local header is damaged or
+            misplaced is looked for by its content: an entry elsewhere in the file with the
+            directory's CRC and size."""
+            nonlocal local, expanded
+            info = zf.getinfo(name) if name in names else None
+            if info is not None:
+                expanded += info.file_size
+                _check_size(info, expanded, max_unzipped_bytes)
             try:
                 return _member(zf, name)
             except _DamagedEntry:
-                info = zf.getinfo(name)
                 if local is None:
                     local = _scan_local_headers(path.read_bytes(), max_unzipped_bytes)[0]
                 for _, body in local:
-                    if len(body) == info.file_size and zlib.crc32(body) == info.CRC:
+                    if info is not None and len(body) == info.file_size and zlib.crc32(body) == info.CRC:
                         repairs.append(f"{REPAIRED}: the zip entry of {shown(name)} is damaged or misplaced; "
                                        "its data was found intact by its CRC")
                         return body
                 raise
 
-        return _assemble({i.filename for i in infos}, read, repairs)
+        names = set(zf.namelist())
+        return _assemble(names, read, repairs)
 
 
 def _head(path: Path) -> bytes:
@@ -111,14 +115,15 @@ def _not_zip_hint(head: bytes) -> str:
     return ""
 
 
-def _check_sizes(infos: list[zipfile.ZipInfo], max_unzipped_bytes: int) -> None:
-    total = sum(i.file_size for i in infos)
-    if total > max_unzipped_bytes:
-        raise ExtractionError(f"zip expands to {_mb(total)} MB, over the {_mb(max_unzipped_bytes)} MB limit (possible zip bomb)")
-    for info in infos:
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size >= _RATIO_MIN_BYTES and ratio > MAX_COMPRESSION_RATIO:
-            raise ExtractionError(f"zip member {shown(info.filename)} compresses {ratio:.0f}:1 (possible zip bomb)")
+def _check_size(info: zipfile.ZipInfo, expanded: int, max_unzipped_bytes: int) -> None:
+    """Refuse a part that inflates past reason, before it is inflated (parts never read are
+    never inflated, so they are not checked)."""
+    if expanded > max_unzipped_bytes:
+        raise ExtractionError(f"zip expands to {_mb(expanded)} MB, over the {_mb(max_unzipped_bytes)} MB limit "
+                              "(possible zip bomb)")
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size >= _RATIO_MIN_BYTES and ratio > MAX_COMPRESSION_RATIO:
+        raise ExtractionError(f"zip member {shown(info.filename)} compresses {ratio:.0f}:1 (possible zip bomb)")
 
 
 class _DamagedEntry(ExtractionError):
@@ -196,7 +201,7 @@ def _salvaged(data: bytes, max_unzipped_bytes: int, directory: BaseException) ->
     found, names = _scan_local_headers(data, max_unzipped_bytes)
     parts = dict(reversed(found))  # the first entry of a name, as a directory would list it
     truncated = not _has_end(data)
-    if not any(n.startswith("word/") for n in names):
+    if not any(n.startswith("word/") for n in names) and not any(b"wordprocessingml" in body for body in parts.values()):
         raise ExtractionError(f"not a Word .docx file (a {'truncated' if truncated else 'damaged'} zip archive)") \
             from directory
     lost = "the end of the file is missing" if truncated else "its zip directory is unreadable"

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
+import re
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -28,11 +30,13 @@ from pathlib import Path
 import pikepdf
 
 from core.model import METHOD_TEXT, Document
-from extractors.errors import ExtractionError, out_of_memory
+from extractors.errors import ExtractionError, out_of_memory, raised_here
 from extractors.pdf import TRUNCATED, UnreadablePdf, extract_pdf
 from extractors.sources import MAX_PAGES
 
 _CHUNK = 1 << 20
+_OBJECT_START = re.compile(rb"(\d+) \d+ obj\b")
+_REFERENCE = re.compile(rb"(\d+) (\d+) R\b")
 MAX_IMAGE_CHECK = 1 << 30  # decoded bytes of one image checked at most (a bigger one is a bomb in itself)
 # qpdf's warnings while decoding a stream that say its data is corrupt or lost.
 _CORRUPT = ("error decoding stream data", "output may still be valid", "unable to recover stream data")
@@ -40,6 +44,7 @@ _HARMLESS = ("extraneous whitespace", "stream will be re-processed")  # leniency
 # What qpdf's other warnings mean, in a person's words: the first matching key names the repair.
 _REPAIRS = (
     (("reconstruct", "xref", "file is damaged"), "cross-reference table rebuilt"),
+    (("header",), "damaged %PDF header passed over"),
     (("stream length", "endstream"), "stream lengths recovered"),
     (("nested",), "overly nested data dropped"),
     (("loop",), "a loop in the page tree cut"),
@@ -89,14 +94,14 @@ def read_pdf(path: str | Path, *, max_pages: int = MAX_PAGES) -> Document:
         raise ExtractionError(TRUNCATED)  # pdfminer might read the pages left, and say nothing
     if health is None or not health.rebuilt:
         try:
-            return _marked(extract_pdf(path, max_pages=max_pages), health)
+            return _marked(_extract(path, max_pages), health)
         except UnreadablePdf as exc:
             if health is None or out_of_memory(exc):
                 raise
             health.repairs.append("rewritten for pdfminer, which could not read the original")
     try:
         with rebuilt_copy(path) as copy:
-            doc = extract_pdf(copy, max_pages=max_pages)
+            doc = _extract(copy, max_pages)
     except UnreadablePdf as exc:
         damage = health.page_damage.get(exc.page or 0, [])
         text = [d.what for d in damage if d.text] or [d.what for d in damage]
@@ -104,6 +109,19 @@ def read_pdf(path: str | Path, *, max_pages: int = MAX_PAGES) -> Document:
             raise UnreadablePdf(f"{exc} ({damage_list(text)})", exc.page) from exc.__cause__
         raise
     return _marked(replace(doc, source_path=str(path)), health)
+
+
+def _extract(path: str | Path, max_pages: int) -> Document:
+    """`extract_pdf`, with what pdfplumber or pdfium raise outside a page (closing the file
+    lists every page) taken as the file's damage, as on a page; a bug of ours stays one."""
+    try:
+        return extract_pdf(path, max_pages=max_pages)
+    except ExtractionError:
+        raise
+    except Exception as exc:
+        if raised_here(exc):
+            raise
+        raise UnreadablePdf("damaged PDF: its pages cannot be read") from exc
 
 
 def _marked(doc: Document, health: Health | None) -> Document:
@@ -135,24 +153,53 @@ def inspect(path: str | Path) -> Health | None:
             raise ExtractionError("damaged PDF: its page tree cannot be read") from exc
         health = Health(pages_missing=max(0, min(count, 100_000) - len(pages)) if isinstance(count, int) else 0)
         decoded: dict[tuple[int, int], bool] = {}
+        uses: dict[int, set[int]] = {}  # page → the objects its text is drawn from
         for number, page in enumerate(pages, 1):
+            uses[number] = set()
             try:
-                found = [d for d, stream in _page_streams(page.obj) if _corrupt(pdf, stream, decoded, noted)]
-                found += _missing(page.obj)
+                found = [d for d, stream in _page_data(page.obj, uses[number])
+                         if stream is None or _corrupt(pdf, stream, decoded, noted)]
             except (pikepdf.PdfError, RecursionError):  # qpdf gave up on an object the page refers to
                 found = [Damage("page objects")]
             if found:
                 health.page_damage[number] = list(dict.fromkeys(found))
             if not isinstance(page.obj.get("/Contents"), (pikepdf.Stream, pikepdf.Array)):
                 health.empty_pages.append(number)
-        noted += pdf.get_warnings()
+        mended = [w for w in noted + pdf.get_warnings() if not any(h in w for h in _HARMLESS)]
+        if mended:  # objects may be lost
+            _lost_objects(pdf, path, uses, health)
     with open(path, "rb") as fh:
         junk = fh.read(1024).find(b"%PDF-")
     health.cut_short = _cut_short(path)
     if junk > 0:
         health.repairs.append(f"{junk} bytes before %PDF ignored")
-    health.repairs += list(dict.fromkeys(_repair(w) for w in noted if not any(h in w for h in _HARMLESS)))
+    health.repairs += list(dict.fromkeys(_repair(w) for w in mended))
     return health
+
+
+def _lost_objects(pdf: pikepdf.Pdf, path: str | Path, uses: dict[int, set[int]], health: Health) -> None:
+    """Pages that refer to objects the file no longer holds.  qpdf reads such a reference as
+    null and drops it (a font loses its ToUnicode map without a trace), so the references
+    are read from the file's bytes, with the object each stands in; a lost object that a
+    page's objects refer to is damage to that page."""
+    data = Path(path).read_bytes()
+    starts = [m.start() for m in _OBJECT_START.finditer(data)]
+    numbers = [int(m[1]) for m in _OBJECT_START.finditer(data)]
+    found: dict[tuple[int, int], bool] = {}
+    referrers: dict[int, set[int]] = {}
+    for ref in _REFERENCE.finditer(data):
+        key = (int(ref[1]), int(ref[2]))
+        if key not in found:
+            try:
+                found[key] = pdf.get_object(key) is not None
+            except (pikepdf.PdfError, ValueError, OverflowError):
+                found[key] = False
+        at = bisect.bisect(starts, ref.start()) - 1
+        if not found[key] and at >= 0 and data.find(b"endobj", starts[at], ref.start()) == -1:
+            referrers.setdefault(key[0], set()).add(numbers[at])
+    for number, used in uses.items():
+        for lost in sorted(n for n, by in referrers.items() if by & used):
+            health.page_damage.setdefault(number, []).append(Damage(f"object {lost} missing"))
 
 
 def _cut_short(path: str | Path) -> bool:
@@ -198,13 +245,27 @@ def damage_list(damage: Iterable[str]) -> str:
     return "; ".join(([", ".join(corrupt) + " corrupt"] if corrupt else []) + [d for d in items if d.endswith("missing")])
 
 
-def _page_streams(page: pikepdf.Dictionary) -> Iterator[tuple[Damage, pikepdf.Object]]:
-    """(the damage it would be, stream) for every stream the page's text or image is drawn from."""
-    contents = page.get("/Contents")
-    for stream in contents if isinstance(contents, pikepdf.Array) else [contents]:
-        if isinstance(stream, pikepdf.Stream):
-            yield Damage("content stream"), stream
-    yield from _resource_streams(_resources(page), set())
+def _page_data(page: pikepdf.Dictionary, uses: set[int]) -> Iterator[tuple[Damage, pikepdf.Stream | None]]:
+    """(the damage it would be, stream) for every stream the page's text or image is drawn
+    from; the stream is None for one the page refers to that the file no longer holds.
+    Every object passed on the way is noted in `uses`."""
+    _note(page, uses)
+    if "/Contents" in page:
+        contents = page.get("/Contents")
+        for stream in contents if isinstance(contents, pikepdf.Array) else [contents]:
+            yield _stream("content stream", stream)
+    yield from _resource_data(_resources(page), set(), uses)
+
+
+def _note(obj: object, uses: set[int]) -> None:
+    if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+        uses.add(obj.objgen[0])
+
+
+def _stream(what: str, value: object, text: bool = True) -> tuple[Damage, pikepdf.Stream | None]:
+    if isinstance(value, pikepdf.Stream):
+        return Damage(what, text), value
+    return Damage(f"{what} missing", text), None
 
 
 def _resources(page: pikepdf.Dictionary) -> pikepdf.Dictionary | None:
@@ -218,53 +279,52 @@ def _resources(page: pikepdf.Dictionary) -> pikepdf.Dictionary | None:
     return None
 
 
-def _resource_streams(resources: pikepdf.Object | None, seen: set[tuple[int, int]]) -> Iterator[tuple[Damage, pikepdf.Object]]:
+def _resource_data(resources: object, seen: set[tuple[int, int]], uses: set[int]) -> Iterator[tuple[Damage, pikepdf.Stream | None]]:
     if not isinstance(resources, pikepdf.Dictionary):
         return
+    _note(resources, uses)
     fonts = resources.get("/Font")
+    _note(fonts, uses)
     for name, font in fonts.items() if isinstance(fonts, pikepdf.Dictionary) else []:
-        yield from _font_streams(str(name).lstrip("/"), font)
+        yield from _font_data(str(name).lstrip("/"), font, uses)
     xobjects = resources.get("/XObject")
+    _note(xobjects, uses)
     for name, xobject in xobjects.items() if isinstance(xobjects, pikepdf.Dictionary) else []:
-        if not isinstance(xobject, pikepdf.Stream) or xobject.objgen in seen:
-            continue
-        seen.add(xobject.objgen)
+        _note(xobject, uses)
         label = str(name).lstrip("/")
-        if xobject.get("/Subtype") == pikepdf.Name.Form:
-            yield Damage(f"form {label}"), xobject
-            yield from _resource_streams(xobject.get("/Resources"), seen)
-        else:
-            yield Damage(f"image {label}", text=False), xobject
+        if not isinstance(xobject, pikepdf.Stream):
+            yield _stream(f"object {label}", xobject)
+        elif xobject.objgen not in seen:
+            seen.add(xobject.objgen)
+            if xobject.get("/Subtype") == pikepdf.Name.Form:
+                yield _stream(f"form {label}", xobject)
+                yield from _resource_data(xobject.get("/Resources"), seen, uses)
+            else:
+                yield _stream(f"image {label}", xobject, text=False)
 
 
-def _font_streams(name: str, font: pikepdf.Object) -> Iterator[tuple[Damage, pikepdf.Object]]:
+def _font_data(name: str, font: object, uses: set[int]) -> Iterator[tuple[Damage, pikepdf.Stream | None]]:
     """A font's ToUnicode map and programs; a program is read for text only without the map."""
     if not isinstance(font, pikepdf.Dictionary):
+        yield Damage(f"font {name} missing"), None
         return
-    unicode_map = font.get("/ToUnicode")
-    if isinstance(unicode_map, pikepdf.Stream):
-        yield Damage(f"font {name}'s ToUnicode map"), unicode_map
+    _note(font, uses)
+    mapped = isinstance(font.get("/ToUnicode"), pikepdf.Stream)
+    if "/ToUnicode" in font:
+        yield _stream(f"font {name}'s ToUnicode map", font.get("/ToUnicode"))
     descendants = font.get("/DescendantFonts")
     for face in [font] + (list(descendants) if isinstance(descendants, pikepdf.Array) else []):
-        descriptor = face.get("/FontDescriptor") if isinstance(face, pikepdf.Dictionary) else None
+        if not isinstance(face, pikepdf.Dictionary) or "/FontDescriptor" not in face:
+            continue
+        _note(face, uses)
+        descriptor = face.get("/FontDescriptor")
+        _note(descriptor, uses)
         if not isinstance(descriptor, pikepdf.Dictionary):
+            yield Damage(f"font {name}'s descriptor missing"), None
             continue
         for key in ("/FontFile", "/FontFile2", "/FontFile3"):
-            program = descriptor.get(key)
-            if isinstance(program, pikepdf.Stream):
-                yield Damage(f"font {name}'s program", text=not isinstance(unicode_map, pikepdf.Stream)), program
-
-
-def _missing(page: pikepdf.Dictionary) -> list[Damage]:
-    """What the page refers to that the file no longer holds."""
-    out = []
-    if "/Contents" in page and not isinstance(page.get("/Contents"), (pikepdf.Stream, pikepdf.Array)):
-        out.append(Damage("content stream missing"))
-    fonts = (_resources(page) or pikepdf.Dictionary()).get("/Font")
-    for name, font in fonts.items() if isinstance(fonts, pikepdf.Dictionary) else []:
-        if not isinstance(font, pikepdf.Dictionary):
-            out.append(Damage(f"font {str(name).lstrip('/')} missing"))
-    return out
+            if key in descriptor:
+                yield _stream(f"font {name}'s program", descriptor.get(key), text=not mapped)
 
 
 def _corrupt(pdf: pikepdf.Pdf, stream: pikepdf.Stream, decoded: dict[tuple[int, int], bool], noted: list[str]) -> bool:
