@@ -91,7 +91,13 @@ def read_package(path: Path, max_unzipped_bytes: int = MAX_UNZIPPED_BYTES) -> Pa
                 raise
 
         names = set(zf.namelist())
-        return _assemble(names, read, repairs)
+        try:
+            return _assemble(names, read, repairs)
+        except _NoMainDocument:
+            data = path.read_bytes()
+            if MAIN not in _scan_local_headers(data, max_unzipped_bytes)[1]:
+                raise
+    return _salvaged(data, max_unzipped_bytes, None)  # a directory that lost entries: read past it
 
 
 def _head(path: Path) -> bytes:
@@ -130,6 +136,10 @@ class _DamagedEntry(ExtractionError):
     """A part's local zip header is damaged or not where the directory says; its data may be whole."""
 
 
+class _NoMainDocument(ExtractionError):
+    """The zip directory lists no main document; its local header may still be in the file."""
+
+
 def _member(zf: zipfile.ZipFile, name: str) -> bytes:
     """One part's bytes, CRC checked; a damaged one named as compressed data or zip entry."""
     try:
@@ -153,8 +163,8 @@ def _assemble(names: set[str], read: Reader, repairs: list[str], styles_expected
     main = _target(names, read, "_rels/.rels", _OFFICE_DOCUMENT, "", repairs) or MAIN
     if main not in names:
         if any(n.startswith("word/") for n in names):
-            raise ExtractionError(f"damaged Word file: its main document {shown(main)} is missing")
-        raise ExtractionError(f"zip has no {shown(main)} (not a Word document)")
+            raise _NoMainDocument(f"damaged Word file: its main document {shown(main)} is missing")
+        raise _NoMainDocument(f"zip has no {shown(main)} (not a Word document)")
     document = _parse(main, read(main))
     if document.find(f"{{{_W}}}body") is None:
         raise ExtractionError(f"damaged Word file: {shown(main)} has no body")
@@ -196,7 +206,7 @@ def _parse(name: str, data: bytes) -> etree._Element:
         raise ExtractionError(f"damaged Word file: {shown(name)} is cut short or corrupt (not well-formed XML{where})") from exc
 
 
-def _salvaged(data: bytes, max_unzipped_bytes: int, directory: BaseException) -> Package:
+def _salvaged(data: bytes, max_unzipped_bytes: int, directory: BaseException | None) -> Package:
     """The package rebuilt from its local headers, when its zip directory cannot be read."""
     found, names = _scan_local_headers(data, max_unzipped_bytes)
     parts = dict(reversed(found))  # the first entry of a name, as a directory would list it
@@ -208,9 +218,11 @@ def _salvaged(data: bytes, max_unzipped_bytes: int, directory: BaseException) ->
     what = f"{'truncated' if truncated else 'damaged'} Word file: {lost}"
 
     def read(name: str) -> bytes:
-        if name not in parts:
-            raise ExtractionError(f"{what}, and {shown(name)} with it")
-        return parts[name]
+        if name in parts:
+            return parts[name]
+        if name in names and not truncated:  # its header is there, its data corrupt
+            raise ExtractionError(f"{what}, and the data of {shown(name)} is corrupt")
+        raise ExtractionError(f"{what}, and {shown(name)} with it")
 
     if MAIN not in names:
         raise ExtractionError(f"{what}, and {MAIN} with it") from directory

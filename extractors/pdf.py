@@ -99,7 +99,11 @@ def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None,
         except Exception as exc:
             if raised_here(exc):  # a bug of ours, not damage: reported as an internal error
                 raise
-            raise UnreadablePdf(page_error(exc, len(read) + 1), len(read) + 1) from exc
+            # Pages are taken in order, each read, deferred or set aside as a scan: past the
+            # first pass (font repair, OCR) the page that failed is not known.
+            at = len(read) + len(deferred) + len(scans) + 1
+            page = at if at <= len(pdf.pages) else None
+            raise UnreadablePdf(page_error(exc, page), page) from exc
     if not read:
         raise ExtractionError("PDF has no pages")
     pages = [read[n][0] for n in sorted(read)]
@@ -232,18 +236,21 @@ def open_error(exc: Exception) -> str:
     return "not a readable PDF: its structure cannot be read"
 
 
-def page_error(exc: Exception, number: int) -> str:
+def page_error(exc: Exception, number: int | None) -> str:
     """Why a page of an opened PDF could not be read, in a person's words.
 
     >>> page_error(RecursionError(), 3)
     'damaged PDF: page 3 could not be read (its objects nest without end)'
     """
     cause = _cause(exc)
+    page = f"page {number}" if number else "a page"
     if isinstance(cause, RecursionError):
-        return f"damaged PDF: page {number} could not be read (its objects nest without end)"
+        return f"damaged PDF: {page} could not be read (its objects nest without end)"
     if isinstance(cause, PSEOF):
-        return f"damaged PDF: page {number} could not be read (its data ends early)"
-    return f"damaged PDF: page {number} could not be read"
+        return f"damaged PDF: {page} could not be read (its data ends early)"
+    if type(cause).__module__.startswith(("pytesseract", "pypdfium2")):
+        return f"damaged PDF: {page} could not be rendered or read by OCR"
+    return f"damaged PDF: {page} could not be read"
 
 
 def _page(page: PlumberPage, method: str, repairs: list[str], raw_quality: float | None) -> Page:
