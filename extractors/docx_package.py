@@ -214,7 +214,7 @@ def _salvaged(data: bytes, max_unzipped_bytes: int, directory: BaseException | N
     if not any(n.startswith("word/") for n in names) and not any(b"wordprocessingml" in body for body in parts.values()):
         raise ExtractionError(f"not a Word .docx file (a {'truncated' if truncated else 'damaged'} zip archive)") \
             from directory
-    lost = "the end of the file is missing" if truncated else "its zip directory is unreadable"
+    lost = "the end of the file is missing" if truncated else "its zip directory is damaged"
     what = f"{'truncated' if truncated else 'damaged'} Word file: {lost}"
 
     def read(name: str) -> bytes:

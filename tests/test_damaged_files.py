@@ -236,3 +236,15 @@ def test_review_and_export_print_paths_as_plain_text(tmp_path: Path, capsys: pyt
     assert "[/y]" in capsys.readouterr().err
     assert main(["review", str(tmp_path), "--apply", str(tmp_path / "[/z].csv")]) == EXIT_CANNOT_RUN
     assert "[/z].csv" in capsys.readouterr().err
+
+
+def test_a_zip_directory_that_lost_the_main_document_is_read_past(tmp_path: Path, original: dict) -> None:
+    """A damaged directory entry names another part: the main document is found by its local header."""
+    data = DOCX.read_bytes()
+    at = data.rindex(b"word/document.xml")  # its name in the directory, past its local header
+    assert at > _entry(data, "word/document.xml").header_offset + 30
+    result = _converted(tmp_path, "dir.docx", data[:at] + b"word/documenX.xml" + data[at + 17:])
+    assert result.ok, result.document["error"]
+    assert "damaged Word file repaired: its zip directory is damaged; its parts were read from their local zip headers" \
+        in result.document["warnings"]
+    assert _values(result) == original[DOCX.name]
