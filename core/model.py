@@ -80,6 +80,7 @@ class Page:
     repairs: list[str] = field(default_factory=list)  # named fixes applied, e.g. "decode_tcvn3(.VnTime)"
     quality_raw: float | None = None  # `quality` before any repair
     confidence: float | None = None  # mean OCR word confidence (0–1) on OCR'd pages; None for a text layer
+    damaged: bool = False  # data the page is read from is corrupt in the file: its text may be incomplete or wrong
 
 
 @dataclass

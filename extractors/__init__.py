@@ -21,9 +21,9 @@ def extract(path: str | Path, *, max_pages: int = MAX_PAGES) -> Document:
     path = Path(path)
     kind = sniff_kind(path)
     if kind == "pdf":
-        from extractors.pdf import extract_pdf
+        from extractors.pdf_recovery import read_pdf
 
-        return extract_pdf(path, max_pages=max_pages)
+        return read_pdf(path, max_pages=max_pages)
     from extractors.docx import extract_docx_decoded
 
     return extract_docx_decoded(path)

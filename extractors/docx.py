@@ -5,32 +5,24 @@ The Word XML is walked directly with lxml rather than through python-docx's ``ce
 with four times its words) and drop ``<w:softHyphen/>`` (the TCVN3 letter ư).  Text is read run
 by run together with the run's font, and assembled through a ``decode`` callback:
 `extract_docx_decoded`, the pipeline's reader, uses it to convert runs typed in legacy 8-bit
-fonts (TCVN3 .VnTime, VNI-Times; `core.legacy`) with one encoding chosen per font.
+fonts (TCVN3 .VnTime, VNI-Times; `core.legacy`) with one encoding chosen per font.  The zip
+package itself is read by `docx_package`, which takes only the main document and its styles.
 """
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import docx
-from docx.document import Document as DocxDocument
-from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 
 from core.legacy import font_decoder
 from core.model import METHOD_DOCX, Cell, Document, Page, Table
 from core.vietnamese import LOW_QUALITY, syllable_score
-from extractors.errors import ExtractionError
+from extractors.docx_package import MAX_UNZIPPED_BYTES, Package, read_package
 
 Decoder = Callable[[str, str | None], str]
-
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
-# Deflate tops out near 1032:1; real Word XML compresses 10-30:1, so anything past this is a bomb.
-MAX_COMPRESSION_RATIO = 500
-_RATIO_MIN_BYTES = 1024 * 1024  # tiny members can have any ratio without harm
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -346,59 +338,11 @@ def _int_val(pr: etree._Element | None, local: str, default: int) -> int:
         return default
 
 
-def _check_package(path: Path, max_unzipped_bytes: int) -> None:
-    """Refuse, with a reason a person can read, anything that is not a sane .docx zip."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ExtractionError(f"cannot read file: {exc.strerror or exc}") from exc
-    if size == 0:
-        raise ExtractionError("empty file")
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(512)
-    except OSError as exc:
-        raise ExtractionError(f"cannot read file: {exc.strerror or exc}") from exc
-    if not zipfile.is_zipfile(path):
-        hint = ""
-        if head.startswith(b"\xd0\xcf\x11\xe0"):
-            hint = "; an OLE2 file: a legacy Word .doc or a password-protected document"
-        elif b"<html" in head.lower() or b"<!doctype html" in head.lower():
-            hint = "; it is HTML"
-        elif head.startswith(b"{\\rtf"):
-            hint = "; it is RTF"
-        raise ExtractionError(f"not a Word .docx file (not a zip archive{hint})")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ExtractionError(f"not a Word .docx file (damaged zip archive: {exc})") from exc
-    total = sum(i.file_size for i in infos)
-    if total > max_unzipped_bytes:
-        raise ExtractionError(f"zip expands to {total / 2**20:.0f} MB, over the "
-                              f"{max_unzipped_bytes / 2**20:.0f} MB limit (possible zip bomb)")
-    for info in infos:
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size >= _RATIO_MIN_BYTES and ratio > MAX_COMPRESSION_RATIO:
-            raise ExtractionError(f"zip member {info.filename} compresses {ratio:.0f}:1 (possible zip bomb)")
-    if "word/document.xml" not in {i.filename for i in infos}:
-        raise ExtractionError("zip has no word/document.xml (not a Word document)")
-
-
-def _open(path: Path, max_unzipped_bytes: int) -> DocxDocument:
-    """The python-docx document, or an ExtractionError saying why the file is not one."""
-    _check_package(path, max_unzipped_bytes)
-    try:
-        return docx.Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
-        raise ExtractionError(f"not a readable Word .docx file ({exc})") from exc
-
-
-def _read(path: Path, document: DocxDocument, decode: Decoder) -> Document:
+def _read(path: Path, package: Package, decode: Decoder) -> Document:
     """One walk over the body, each run's text passed through ``decode``."""
-    walker = _Walker(_Fonts(document.styles.element), decode)
-    text = "\n".join(walker.blocks(document.element.body))
-    warnings: list[str] = []
+    walker = _Walker(_Fonts(package.styles), decode)
+    text = "\n".join(walker.blocks(package.document.find(_w("body"))))
+    warnings = list(package.repairs)
     if walker.objects:
         warnings.append(f"{walker.objects} embedded OLE objects (equations, charts) have no text extracted")
     if walker.deletions:
@@ -418,7 +362,7 @@ def extract_docx(path: str | Path, decode: Decoder = _identity, *,
     Raises ExtractionError when the file is not a readable .docx.
     """
     path = Path(path)
-    return _read(path, _open(path, max_unzipped_bytes), decode)
+    return _read(path, read_package(path, max_unzipped_bytes), decode)
 
 
 def extract_docx_decoded(path: str | Path, *, max_unzipped_bytes: int = MAX_UNZIPPED_BYTES) -> Document:
@@ -430,7 +374,7 @@ def extract_docx_decoded(path: str | Path, *, max_unzipped_bytes: int = MAX_UNZI
     before and after them.
     """
     path = Path(path)
-    document = _open(path, max_unzipped_bytes)
+    document = read_package(path, max_unzipped_bytes)
     runs: list[tuple[str, str | None]] = []
 
     def collect(text: str, font: str | None) -> str:

@@ -24,7 +24,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 from core.legacy import encoding_for_font
 from core.model import METHOD_FONT_REPAIR, METHOD_TEXT, Document, Page, Table
 from core.vietnamese import LOW_QUALITY, nfc, syllable_score
-from extractors.errors import ExtractionError
+from extractors.errors import ExtractionError, raised_here
 from extractors.font_repair import UNREADABLE, GlyphMap, GlyphWord, apply_maps, glyph_id, rebuild_maps, unmapped_words
 from extractors.legacy_fonts import decode_legacy_chars
 from extractors.ocr import ScanPage, ocr_pdf_pages
@@ -57,7 +57,7 @@ def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None,
     try:
         pdf = pdfplumber.open(path)
     except Exception as exc:  # pdfminer raises many types for damaged files, wrapped by pdfplumber
-        raise ExtractionError(open_error(exc)) from exc
+        raise UnreadablePdf(open_error(exc)) from exc
     with pdf:
         read: dict[int, tuple[Page, list[Table]]] = {}
         glyph_words: list[GlyphWord] = []
@@ -97,7 +97,13 @@ def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None,
         except ExtractionError:
             raise
         except Exception as exc:
-            raise ExtractionError(f"damaged PDF, failed on page {len(read) + 1} ({type(exc).__name__}: {exc})") from exc
+            if raised_here(exc):  # a bug of ours, not damage: reported as an internal error
+                raise
+            # Pages are taken in order, each read, deferred or set aside as a scan: past the
+            # first pass (font repair, OCR) the page that failed is not known.
+            at = len(read) + len(deferred) + len(scans) + 1
+            page = at if at <= len(pdf.pages) else None
+            raise UnreadablePdf(page_error(exc, page), page) from exc
     if not read:
         raise ExtractionError("PDF has no pages")
     pages = [read[n][0] for n in sorted(read)]
@@ -201,16 +207,50 @@ def _read(page: PlumberPage, repairs: list[str], raw_quality: float | None) -> t
     return _page(page, method, repairs, raw_quality), page_tables(page, method)
 
 
+TRUNCATED = "truncated PDF: the file ends before its content does (incomplete download or copy?)"
+
+
+class UnreadablePdf(ExtractionError):
+    """pdfminer gave up on the file, at opening or on `page`: a rebuilt copy may still read."""
+
+    def __init__(self, reason: str, page: int | None = None) -> None:
+        super().__init__(reason)
+        self.page = page
+
+
+def _cause(exc: BaseException) -> BaseException:
+    """What pdfminer raised, from under pdfplumber's wrapper."""
+    return exc.args[0] if isinstance(exc, PdfminerException) and exc.args and isinstance(exc.args[0], BaseException) else exc
+
+
 def open_error(exc: Exception) -> str:
-    """A reason a person can act on, from whatever pdfminer raised (pdfplumber wraps it)."""
-    cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args and isinstance(exc.args[0], Exception) else exc
+    """A reason a person can act on, from whatever pdfminer raised (pdfplumber wraps it); what
+    it said is kept as the exception's cause, for `documents.error_detail`."""
+    cause = _cause(exc)
     if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
         return "encrypted PDF: a password is needed to read it"
     if isinstance(cause, PSEOF):
-        return "truncated PDF: the file ends before its content does (incomplete download or copy?)"
+        return TRUNCATED
     if isinstance(cause, PDFSyntaxError):
-        return f"damaged PDF: {cause or 'no readable structure'}"
-    return f"not a readable PDF ({type(cause).__name__}: {cause})"
+        return "damaged PDF: its structure cannot be read"
+    return "not a readable PDF: its structure cannot be read"
+
+
+def page_error(exc: Exception, number: int | None) -> str:
+    """Why a page of an opened PDF could not be read, in a person's words.
+
+    >>> page_error(RecursionError(), 3)
+    'damaged PDF: page 3 could not be read (its objects nest without end)'
+    """
+    cause = _cause(exc)
+    page = f"page {number}" if number else "a page"
+    if isinstance(cause, RecursionError):
+        return f"damaged PDF: {page} could not be read (its objects nest without end)"
+    if isinstance(cause, PSEOF):
+        return f"damaged PDF: {page} could not be read (its data ends early)"
+    if type(cause).__module__.startswith(("pytesseract", "pypdfium2")):
+        return f"damaged PDF: {page} could not be rendered or read by OCR"
+    return f"damaged PDF: {page} could not be read"
 
 
 def _page(page: PlumberPage, method: str, repairs: list[str], raw_quality: float | None) -> Page:

@@ -6,6 +6,7 @@ that those extractors can read the limits without importing their own dispatcher
 """
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -17,6 +18,7 @@ SUFFIXES = {".pdf": "pdf", ".docx": "docx"}
 # so `import extractors` stays free of the PDF stack.
 MAX_PAGES = 1000
 _OLE = b"\xd0\xcf\x11\xe0"
+_PDF_OBJECT = re.compile(rb"\n\d+ \d+ obj\s*<<")
 
 
 def sniff_kind(path: Path) -> str:
@@ -25,10 +27,10 @@ def sniff_kind(path: Path) -> str:
         head = fh.read(1024)
     if not head:
         raise ExtractionError("empty file (0 bytes)")
-    if b"%PDF-" in head:
-        return "pdf"
-    if head.startswith(b"PK") and zipfile.is_zipfile(path):
-        return "docx"
+    if b"%PDF-" in head or _PDF_OBJECT.search(head):
+        return "pdf"  # a damaged header, but PDF objects: qpdf may mend it
+    if head.startswith(b"PK\x03\x04") or (head.startswith(b"PK") and zipfile.is_zipfile(path)):
+        return "docx"  # a zip, whole or not: the Word reader says what is wrong with a damaged one
     if head.startswith(_OLE):
         raise ExtractionError("old binary Word/OLE file (.doc): save it as .docx")
     if head.lstrip().lower().startswith((b"<!doctype html", b"<html")):

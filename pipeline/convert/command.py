@@ -16,7 +16,7 @@ from pipeline.convert.overrides import run_overrides
 from pipeline.convert.process import FileResult, Record
 from pipeline.convert.runner import convert_files, discover, file_options
 from pipeline.dataset.writers import Spool
-from pipeline.terminal import EXIT_CANNOT_RUN, EXIT_OK, EXIT_SOME_FAILED, file_progress
+from pipeline.terminal import EXIT_CANNOT_RUN, EXIT_OK, EXIT_SOME_FAILED, file_progress, plain
 
 MAX_CHECKS_SHOWN = 10
 
@@ -66,12 +66,12 @@ class Tally:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     if not args.input.exists():
-        console.print(f"[red]input not found:[/] {args.input}")
+        console.print(f"[red]input not found:[/] {plain(args.input)}")
         return EXIT_CANNOT_RUN
     try:
         overrides, overrides_path = run_overrides(args.out, args.overrides)
     except ValueError as exc:
-        console.print(f"[red]cannot run:[/] {exc}")
+        console.print(f"[red]cannot run:[/] {plain(exc)}")
         return EXIT_CANNOT_RUN
     files, ignored = discover(args.input)
     options = file_options(args.codebook, args.tone_style, args.max_pages)
@@ -84,12 +84,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
             for position, result in convert_files(files, options, limits, LocalExecutor(args.workers), overrides):
                 spool.add(position, result.rows())
                 tally.add(position, result)
-                progress.update(task, advance=1, last=f"{result.document['source_file']}: {result.document['status']}")
+                progress.update(task, advance=1, last=plain(f"{result.document['source_file']}: {result.document['status']}"))
         spool.write()
     _summary(console, tally, args.out, time.perf_counter() - started)
     if len(overrides):
         applied = sum(int(d.get("n_overrides") or 0) for d in tally.documents.values())
-        console.print(f"overrides: {applied} rows coded as decided in {overrides_path} ({len(overrides)} decisions)")
+        console.print(f"overrides: {applied} rows coded as decided in {plain(overrides_path)} ({len(overrides)} decisions)")
     return EXIT_OK if all(d["status"] == "ok" for d in tally.documents.values()) else EXIT_SOME_FAILED
 
 
@@ -107,12 +107,12 @@ def _summary(console: Console, tally: Tally, out: Path, seconds: float) -> None:
         f"[bold]{len(ok)} ok[/], [bold red]{len(failed)} failed or skipped[/] of {len(docs)} files "
         f"in {seconds:.1f} s — {rows} indicator rows, {unmapped} unmapped; {criteria} PAR criteria, "
         f"{units} dossier units; {ocr} scanned pages OCR'd, {repaired} pages repaired; "
-        f"[bold]{len(checks)} checks failed[/]; output in {out}"
+        f"[bold]{len(checks)} checks failed[/]; output in {plain(out)}"
     )
     if failed:
         table = RichTable("file", "status", "reason", title="Not converted", title_justify="left")
         for d in failed:
-            table.add_row(str(d["source_path"]), str(d["status"]), str(d.get("error")))
+            table.add_row(plain(d["source_path"]), plain(d["status"]), plain(d.get("error")))
         console.print(table)
     warned = [d for d in ok if d.get("warnings")]
     if warned:
@@ -120,14 +120,14 @@ def _summary(console: Console, tally: Tally, out: Path, seconds: float) -> None:
         for d in warned:
             warnings = str(d["warnings"]).split("; ")
             shown = "; ".join(warnings[:3]) + (f" (+{len(warnings) - 3} more)" if len(warnings) > 3 else "")
-            table.add_row(str(d["source_file"]), shown)
+            table.add_row(plain(d["source_file"]), plain(shown))
         console.print(table)
     if checks:
         table = RichTable("file", "rule", "what disagrees", title="Checks failed (all in checks.parquet)", title_justify="left")
         for c in checks[:MAX_CHECKS_SHOWN]:
-            table.add_row(str(c["source_file"]), str(c["rule"]), str(c["message"]))
+            table.add_row(plain(c["source_file"]), plain(c["rule"]), plain(c["message"]))
         if len(checks) > MAX_CHECKS_SHOWN:
             table.add_row("…", "", f"{len(checks) - MAX_CHECKS_SHOWN} more")
         console.print(table)
     if tally.ignored:
-        console.print(f"{len(tally.ignored)} other files ignored (not .pdf/.docx), e.g. {tally.ignored[0]}")
+        console.print(f"{len(tally.ignored)} other files ignored (not .pdf/.docx), e.g. {plain(tally.ignored[0])}")

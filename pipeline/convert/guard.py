@@ -62,6 +62,7 @@ def warm_up() -> None:
     import extractors.docx  # noqa: F401
     import extractors.ocr  # noqa: F401
     import extractors.pdf  # noqa: F401
+    import extractors.pdf_recovery  # noqa: F401
     from normalizers.codebook import DEFAULT_CODEBOOK, load_codebook
     from normalizers.criteria import PAR_CODEBOOK
     from normalizers.templates import templates_of

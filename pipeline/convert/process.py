@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import traceback
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from core.model import METHOD_OCR, Document, Table
 from core.vietnamese import LOW_QUALITY, syllable_score
 from extractors import MAX_PAGES, extract
-from extractors.errors import ExtractionError
+from extractors.errors import ExtractionError, out_of_memory
 from normalizers.codebook import DEFAULT_CODEBOOK, Codebook, Indicator, load_codebook
 from normalizers.codes import CodeMatch, LabelRow
 from normalizers.criteria import PAR_CODEBOOK, criterion_rows
@@ -36,6 +37,10 @@ from pipeline.convert.checks import dossier_checks, indicator_checks
 Record = dict[str, object]
 CODE_MATCH, CODE_OVERRIDE = "match", "override"
 OUT_OF_MEMORY = "ran out of memory (limit set by --memory-limit)"
+MAX_REASON, MAX_DETAIL = 300, 2000  # characters of documents.error and documents.error_detail
+DAMAGED_PAGE = "damaged_page"  # row flag: the file's data behind its page is corrupt
+# Flags on where a row was read from rather than on how its value parsed: kept when it is re-coded.
+SOURCE_FLAGS = ("ocr_", DAMAGED_PAGE)
 
 
 @dataclass
@@ -75,19 +80,33 @@ def _base(path: Path, doc_id: str) -> Record:
 def unconverted(path: Path, status: str, reason: str) -> FileResult:
     """The documents row of a file that gave no result (skipped, or its worker died)."""
     return FileResult({**_base(path, sha256_file(path) if path.is_file() else ""), "source_path": str(path),
-                       "kind": path.suffix.lower().lstrip("."), "status": status, "error": reason,
+                       "kind": path.suffix.lower().lstrip("."), "status": status, "error": one_line(reason),
                        "pipeline_version": __version__})
 
 
-def _out_of_memory(exc: BaseException | None) -> bool:
-    """Whether a MemoryError lies under `exc`: the PDF extractor (and pdfplumber under it)
-    wraps whatever a page raised, which would otherwise report the worker's memory limit
-    as damage in the file."""
-    while exc is not None:
-        if isinstance(exc, MemoryError):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
+def one_line(text: str, limit: int = MAX_REASON) -> str:
+    """A reason as one printable line of at most `limit` characters.
+
+    >>> one_line("bad\\nzip\\x00  entry")
+    'bad zip entry'
+    >>> one_line("x" * 400)[-3:], len(one_line("x" * 400))
+    ('xx…', 300)
+    """
+    line = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _failure(exc: BaseException) -> tuple[str, str | None]:
+    """(reason, detail) of a file that failed: the extractor's reason and what the library
+    under it said; for anything else, an internal error, with where it was raised."""
+    if out_of_memory(exc):
+        return OUT_OF_MEMORY, None
+    if isinstance(exc, ExtractionError):
+        cause = exc.__cause__
+        return str(exc), f"{type(cause).__name__}: {cause}" if cause is not None else None
+    frames = "; ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in traceback.extract_tb(exc.__traceback__)[-4:])
+    return (f"internal error ({type(exc).__name__}): a bug in cchc-extract, please report it with documents.error_detail",
+            f"{type(exc).__name__}: {exc} (at {frames})")
 
 
 def process_file(path: str | Path, codebook_name: str = DEFAULT_CODEBOOK, tone_style: ToneStyle = "keep",
@@ -107,12 +126,10 @@ def process_file(path: str | Path, codebook_name: str = DEFAULT_CODEBOOK, tone_s
     try:
         doc = repair_document(extract(path, max_pages=max_pages), tone_style)
         result = _records(doc, document, codebook_name)
-    except ExtractionError as exc:
-        result = FileResult({**document, "error": OUT_OF_MEMORY if _out_of_memory(exc) else str(exc)})
-    except MemoryError:
-        result = FileResult({**document, "error": OUT_OF_MEMORY})
-    except Exception as exc:  # a bug or an input no check foresaw: report it, keep the batch going
-        result = FileResult({**document, "error": f"internal error ({type(exc).__name__}: {exc})"})
+    except Exception as exc:  # the file's damage, the memory limit, or a bug: reported, the batch goes on
+        reason, detail = _failure(exc)
+        result = FileResult({**document, "error": one_line(reason),
+                             "error_detail": one_line(detail, MAX_DETAIL) if detail else None})
     result.document["seconds"] = round(time.perf_counter() - started, 3)
     return result
 
@@ -148,6 +165,9 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
     indicators, template = _indicator_records(tables, roles, base, methods, codebook_name)
     criteria = _criteria_records(tables, layouts, base, methods)
     dossiers = _dossier_records(tables, layouts, base, methods)
+    damaged = {p.number for p in doc.pages if p.damaged}
+    for row in (r for rows in (indicators, criteria, dossiers) for r in rows if r["page"] in damaged):
+        row["flags"] = "; ".join(f for f in (row["flags"], DAMAGED_PAGE) if f)
     checks = indicator_checks(indicators, base, codebook_name) + dossier_checks(dossiers, base)
     first_page = doc.pages[0].text if doc.pages else ""
     meta = document_metadata(first_page)

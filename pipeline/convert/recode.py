@@ -14,7 +14,7 @@ from normalizers.codes import LabelRow
 from normalizers.templates import map_document
 from pipeline.convert.checks import dossier_checks, indicator_checks
 from pipeline.convert.overrides import Decisions, Overrides
-from pipeline.convert.process import CODE_OVERRIDE, FileResult, code_fields, value_fields
+from pipeline.convert.process import CODE_OVERRIDE, SOURCE_FLAGS, FileResult, code_fields, value_fields
 
 MISSED = "override not applied, its row is gone:"
 
@@ -36,7 +36,7 @@ def recode(result: FileResult, overrides: Overrides) -> tuple[FileResult, Decisi
     for r, m in zip(rows, coded.matches):
         record = {**r, **code_fields(m, codebook)}
         if m.code != r["code"]:
-            kept = tuple(f for f in str(r.get("flags") or "").split("; ") if f.startswith("ocr_"))
+            kept = tuple(f for f in str(r.get("flags") or "").split("; ") if f.startswith(SOURCE_FLAGS))
             record.update(value_fields(r["value_text"], r["unit"], codebook.get(m.code) if m.code else None, kept))
         indicators.append(record)
     base = {"doc_id": doc_id, "source_file": result.document["source_file"]}

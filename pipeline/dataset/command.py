@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from pipeline.terminal import EXIT_CANNOT_RUN, EXIT_OK
+from pipeline.terminal import EXIT_CANNOT_RUN, EXIT_OK, plain
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -44,10 +44,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
                 warnings.simplefilter("always", PanelWarning)
                 result = job()
         except (OSError, ValueError) as exc:
-            console.print(f"[red]cannot export:[/] {exc}")
+            console.print(f"[red]cannot export:[/] {plain(exc)}")
             return EXIT_CANNOT_RUN
         for warning in [*result.warnings, *(str(w.message) for w in caught if w.category is PanelWarning)]:
-            console.print(f"[yellow]warning:[/] {warning}")
-        sheets = ", ".join(f"{table} ({rows:,} rows)" for table, rows in result.rows.items())
-        console.print(f"wrote {result.path}: {sheets}")
+            console.print(f"[yellow]warning:[/] {plain(warning)}")
+        sheets = ", ".join(f"{plain(table)} ({rows:,} rows)" for table, rows in result.rows.items())
+        console.print(f"wrote {plain(result.path)}: {sheets}")
     return EXIT_OK

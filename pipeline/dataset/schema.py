@@ -23,7 +23,9 @@ SCHEMAS: dict[str, list[Column]] = {
         ("pages_ocr", pa.int32(), "pages whose text came from OCR"),
         ("pages_repaired", pa.int32(), "pages whose text layer was repaired"),
         ("status", pa.string(), "ok, failed or skipped"),
-        ("error", pa.string(), "why the file failed, for a person"),
+        ("error", pa.string(), "why the file failed, for a person: one line, at most 300 characters"),
+        ("error_detail", pa.string(), "what the library that gave up on the file said (exception type and message), "
+         "or where an internal error was raised, for a bug report; at most 2,000 characters"),
         ("warnings", pa.string(), "what looked wrong but did not stop the file, '; '-separated"),
         ("issuer", pa.string(), "issuing body as printed top left of the title block, lines joined: UBND HUYỆN TUẦN GIÁO"),
         ("level", pa.string(), "issuer's level: tỉnh, huyện, xã or trung ương (a Sở is tỉnh; a city in a province, huyện)"),
@@ -71,7 +73,8 @@ SCHEMAS: dict[str, list[Column]] = {
         ("value_label", pa.string(), "for coded answers, what the code stands for"),
         ("numerator", pa.float64(), "for 'a/b' values, a"),
         ("denominator", pa.float64(), "for 'a/b' values, b"),
-        ("flags", pa.string(), "value warnings, e.g. unit_mismatch, '; '-separated"),
+        ("flags", pa.string(), "value warnings, e.g. unit_mismatch, '; '-separated; damaged_page: read from a page whose "
+         "data is corrupt in the file (see text.issues), so the value may be wrong"),
         ("note", pa.string(), "the row's note column"),
         ("match_score", pa.float64(), "0–100 confidence of the code (of code_template where only that is set; the best "
          "candidate's when unmapped; 100 when an analyst decided)"),
@@ -115,7 +118,8 @@ SCHEMAS: dict[str, list[Column]] = {
         ("section", pa.string(), "the section row above it, e.g. 'III CẢI CÁCH THỦ TỤC HÀNH CHÍNH'"),
         ("stt", pa.string(), "the row number printed in the TT column"),
         ("match_score", pa.float64(), "0–100 similarity of the printed name to the codebook's"),
-        ("flags", pa.string(), "type_inferred, type_mismatch, name_differs, unknown_criterion, duplicate_criterion"),
+        ("flags", pa.string(), "type_inferred, type_mismatch, name_differs, unknown_criterion, duplicate_criterion; "
+         "damaged_page (read from a page whose data is corrupt in the file)"),
         ("codebook", pa.string(), "codebook the code belongs to"),
         ("page", pa.int32(), "1-based page of the row"),
         ("table_id", pa.int32(), "table within the document"),
@@ -145,7 +149,8 @@ SCHEMAS: dict[str, list[Column]] = {
         ("pending_overdue", pa.int64(), "pending, past the deadline (Quá hạn)"),
         ("withdrawn", pa.int64(), "withdrawn (Hồ sơ rút)"),
         ("returned", pa.int64(), "returned (Hồ sơ trả lại)"),
-        ("flags", pa.string(), "cells that were not the expected number, e.g. received_total_not_integer"),
+        ("flags", pa.string(), "cells that were not the expected number, e.g. received_total_not_integer; "
+         "damaged_page (read from a page whose data is corrupt in the file)"),
         ("method", pa.string(), "how the text was read: text, font_repair, docx, ocr"),
         ("confidence", pa.float64(), "0–1 confidence in the row's text"),
     ],

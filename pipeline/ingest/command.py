@@ -21,7 +21,7 @@ from pipeline.convert.overrides import run_overrides
 from pipeline.convert.runner import file_options
 from pipeline.ingest.lock import Busy
 from pipeline.ingest.run import Report, ingest
-from pipeline.terminal import EXIT_BUSY, EXIT_CANNOT_RUN, EXIT_OK, EXIT_SOME_FAILED, file_progress
+from pipeline.terminal import EXIT_BUSY, EXIT_CANNOT_RUN, EXIT_OK, EXIT_SOME_FAILED, file_progress, plain
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         if log:
             log("error", message=why, exit_code=EXIT_CANNOT_RUN)
         else:
-            console.print(f"[red]cannot run:[/] {why}")
+            console.print(f"[red]cannot run:[/] {plain(why)}")
         return EXIT_CANNOT_RUN
 
     if not args.input.exists():
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             console.print(f"{fields['files']} files: {fields['to_process']} to process, {fields['unchanged']} unchanged")
             task = progress.add_task("ingesting", total=fields["to_process"], last="")
         elif progress is not None and event == "file" and task is not None:
-            progress.update(task, advance=1, last=f"{fields['path']}: {fields['status']}")
+            progress.update(task, advance=1, last=plain(f"{fields['path']}: {fields['status']}"))
 
     if log:
         log("start", input=str(args.input), out=str(args.out), version=__version__)
@@ -124,7 +124,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         if log:
             log("busy", message=str(exc), exit_code=EXIT_BUSY)
         else:
-            console.print(f"[yellow]not run:[/] {exc}")
+            console.print(f"[yellow]not run:[/] {plain(exc)}")
         return EXIT_BUSY
     except (OSError, sqlite3.Error) as exc:
         return cannot_run(f"{type(exc).__name__}: {exc}")
@@ -149,7 +149,7 @@ def _ingest_summary(console: Console, report: Report, out: Path, seconds: float)
     published = f"generation {report.generation} published" if report.published else "outputs unchanged"
     console.print(
         f"[bold]{len(report.processed) - len(report.failed)} processed[/], [bold red]{len(report.failed)} failed[/], "
-        f"{report.unchanged} unchanged of {report.seen} files in {seconds:.1f} s; {published}: {out / 'current'}"
+        f"{report.unchanged} unchanged of {report.seen} files in {seconds:.1f} s; {published}: {plain(out / 'current')}"
     )
     if report.overrides_applied or report.recoded:
         console.print(f"overrides: {report.overrides_applied} rows coded as decided in the documents processed or "
@@ -160,5 +160,5 @@ def _ingest_summary(console: Console, report: Report, out: Path, seconds: float)
     if report.failed:
         table = RichTable("file", "status", "reason", title="Not converted (also in ledger.sqlite)", title_justify="left")
         for p in report.failed:
-            table.add_row(p.path, p.status, str(p.error))
+            table.add_row(plain(p.path), plain(p.status), plain(p.error))
         console.print(table)

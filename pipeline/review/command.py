@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 
 from pipeline.convert.overrides import REVIEW_BELOW, load_overrides, overrides_path, save_overrides
-from pipeline.terminal import EXIT_CANNOT_RUN, EXIT_OK
+from pipeline.terminal import EXIT_CANNOT_RUN, EXIT_OK, plain
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -38,18 +38,19 @@ def run(args: argparse.Namespace, console: Console) -> int:
             table = review_table(args.out, args.below, args.decided)
             written = write_review(table, args.xlsx or args.csv)
             if table.empty:
-                console.print(f"wrote {written}: nothing to review, no indicator row is without a code or scored below {args.below:g}")
+                console.print(f"wrote {plain(written)}: nothing to review, no indicator row is without a code "
+                              f"or scored below {args.below:g}")
                 return EXIT_OK
             files = table["source_file"].nunique()
-            console.print(f"wrote {written}: {len(table)} rows to review in {files} document(s). Fill in 'decision', "
-                          f"then: cchc review {args.out} --apply {written}")
+            console.print(f"wrote {plain(written)}: {len(table)} rows to review in {files} document(s). Fill in 'decision', "
+                          f"then: cchc review {plain(args.out)} --apply {plain(written)}")
             return EXIT_OK
         decisions = read_decisions(args.apply)
         merged, added, changed = load_overrides(path).merge(decisions)
         save_overrides(path, merged)
     except (OSError, ValueError) as exc:
-        console.print(f"[red]cannot review:[/] {exc}")
+        console.print(f"[red]cannot review:[/] {plain(exc)}")
         return EXIT_CANNOT_RUN
-    console.print(f"recorded {len(decisions)} decisions in {path} ({added} new, {changed} changed; {len(merged)} in all); "
-                  f"the next convert or ingest into {args.out} applies them")
+    console.print(f"recorded {len(decisions)} decisions in {plain(path)} ({added} new, {changed} changed; {len(merged)} in all); "
+                  f"the next convert or ingest into {plain(args.out)} applies them")
     return EXIT_OK
