@@ -34,6 +34,7 @@ from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
 from core.vietnamese import TONE_MARKS, is_syllable
+from extractors.glyph_reference import SAME_GLYPH
 from extractors.tesseract import cores, mosaic, mosaic_lines, ocr_many
 
 UNREADABLE = "\ufffd"
@@ -47,7 +48,6 @@ _QUALITY_GROUPS = ("aăâ", "eê", "oôơ", "uư", "dđ")
 # OCR cannot tell dashes apart, their widths can: hyphen ~1/3 em, en dash 1/2, em dash 1.
 _DASHES = ((0.42, "-"), (0.75, "–"), (math.inf, "—"))
 SHAPE_TEMPERATURE = 0.01  # similarity lead that makes one letter e times likelier than another
-SHAPE_SURE = 0.97  # a best shape match this close is the font's own letter (an installed font): no OCR
 SHAPE_SURE_ODDS = 0.8
 _REPAIR_MAP = re.compile(r", map (\{.*\})\)$")
 
@@ -303,7 +303,7 @@ def shape_odds(ranking: Ranking) -> dict[str, float]:
 
 def shape_settled(ranking: Ranking) -> bool:
     """Whether the shape alone settles a glyph: a near-identical match well ahead of the next."""
-    return bool(ranking) and ranking[0][1] >= SHAPE_SURE and shape_odds(ranking)[ranking[0][0]] >= SHAPE_SURE_ODDS
+    return bool(ranking) and ranking[0][1] >= SAME_GLYPH and shape_odds(ranking)[ranking[0][0]] >= SHAPE_SURE_ODDS
 
 
 def _shape_quality(ranking: Ranking) -> float:
@@ -338,8 +338,8 @@ def vote_map(font: str, words: list[GlyphWord], votes: list[tuple[GlyphWord, dic
         shape = odds.get(cid, {})
         candidates = (set().union(*(_variants(c) for c in counts)) | set(shape)) - known
         width = _glyph_width(by_glyph[cid], cid)
-        if best[cid] in {dash for _, dash in _DASHES} and width is not None:
-            candidates = {_dash(width)}
+        if best[cid] in {dash for _, dash in _DASHES} and width is not None and not shape:
+            candidates = {_dash(width)}  # OCR reads every dash as "-"; without its shape, its width tells
         for char in candidates:
             share = counts.get(char, 0.0) / total if total else 0.0
             likeness = shape.get(char, 0.0) * (1 + 2 * _shape_quality(shapes.get(cid, [])))

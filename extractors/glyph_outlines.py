@@ -33,8 +33,9 @@ from pdfminer.psparser import PSLiteral
 
 Contour = tuple[tuple[float, float], ...]
 FEATURE_SIDE = 32  # pixels: a glyph's ink is compared at this size
-_RENDER_EM = 96  # pixels per em when rasterising, before the ink is cut out and scaled down
-_CURVE_STEPS = 6  # straight segments per Bézier curve
+_RENDER_EM = 72  # pixels per em when rasterising, before the ink is cut out and scaled down
+_CURVE_STEPS = 6  # straight segments per cubic Bézier curve (CFF)
+_QUAD_STEPS = 4  # per quadratic one (TrueType: shorter, flatter pieces)
 _SYMBOLIC = 1 << 2  # FontDescriptor /Flags bit 3
 _BASE_ENCODINGS = {"StandardEncoding": 1, "MacRomanEncoding": 2, "WinAnsiEncoding": 3, "PDFDocEncoding": 4}
 
@@ -86,8 +87,8 @@ class GlyphFeatures:
 
 def _area(contour: Contour) -> float:
     """Signed area (shoelace): its sign is the contour's direction, which the nonzero fill rule counts."""
-    n = len(contour)
-    return 0.5 * sum(contour[i][0] * contour[(i + 1) % n][1] - contour[(i + 1) % n][0] * contour[i][1] for i in range(n))
+    x, y = np.asarray(contour).T
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
 
 
 class _FlatPen(BasePen):
@@ -116,8 +117,8 @@ class _FlatPen(BasePen):
 
     def _qCurveToOne(self, pt1, pt2):
         (x0, y0), (x1, y1), (x2, y2) = self._getCurrentPoint(), pt1, pt2
-        for i in range(1, _CURVE_STEPS + 1):
-            t = i / _CURVE_STEPS
+        for i in range(1, _QUAD_STEPS + 1):
+            t = i / _QUAD_STEPS
             u = 1 - t
             self._points.append(self.scale((u * u * x0 + 2 * u * t * x1 + t * t * x2, u * u * y0 + 2 * u * t * y1 + t * t * y2)))
 
@@ -335,7 +336,7 @@ def rasterise(outline: Outline, pixels_per_em: int = _RENDER_EM) -> tuple[np.nda
     winding = np.zeros((height, width), np.int16)
     sub = 4  # cv2 fixed-point shift: polygons placed to 1/16 pixel
     for contour in outline.contours:
-        points = np.array([[(x - x0) * pixels_per_em + pad, (y1 - y) * pixels_per_em + pad] for x, y in contour])
+        points = (np.asarray(contour) - (x0, y1)) * (pixels_per_em, -pixels_per_em) + pad
         mask = np.zeros_like(winding, np.uint8)
         cv2.fillPoly(mask, [np.round(points * (1 << sub)).astype(np.int32)], 1, lineType=cv2.LINE_8, shift=sub)
         winding += np.int16(1 if _area(contour) > 0 else -1) * mask
@@ -374,12 +375,12 @@ def features(outline: Outline) -> GlyphFeatures | None:
     main = max(parts, key=lambda i: stats[i, cv2.CC_STAT_AREA])
     main_top = stats[main, cv2.CC_STAT_TOP]
     main_bottom = main_top + stats[main, cv2.CC_STAT_HEIGHT]
-    zones: dict[str, list[int]] = {"base": [], "above": [], "below": []}
+    zone_of = np.zeros(count, np.uint8)  # 0: noise or background, 1: base, 2: above, 3: below
     for i in parts:
         top, height = stats[i, cv2.CC_STAT_TOP], stats[i, cv2.CC_STAT_HEIGHT]
-        zone = "above" if top + height <= main_top + 1 else "below" if top >= main_bottom - 1 else "base"
-        zones[zone].append(i)
-    masks = {zone: np.isin(labels, ids) for zone, ids in zones.items() if ids}
+        zone_of[i] = 2 if top + height <= main_top + 1 else 3 if top >= main_bottom - 1 else 1
+    zones = zone_of[labels]
+    masks = {name: zones == k for k, name in ((1, "base"), (2, "above"), (3, "below")) if (zone_of == k).any()}
     base = masks["base"]
     ys, xs = np.nonzero(base)
     em = _RENDER_EM

@@ -35,6 +35,7 @@ _LOWER = "".join(sorted({unicodedata.normalize("NFC", v + t) for v in _VOWELS fo
 ALPHABET = _LOWER + _LOWER.upper() + "0123456789" + ".,;:!?'\"()[]/\\-–—%&*+=<>@#$_|~“”‘’…•°§·"
 _PROBE = "ươạịếđỹƯƠĐ"  # a face without these cannot stand in for a Vietnamese text font
 GEOMETRY_WEIGHT = 1.5  # similarity lost per em of difference in where the ink sits
+SAME_GLYPH = 0.97  # a match this close is the letter of the face itself: the document's font is installed
 FACES_PER_FONT = 2
 # Metric-compatible stand-ins shipped by Debian for the fonts Vietnamese reports are set in.
 ALIASES = {
@@ -94,9 +95,6 @@ def font_style(name: str, flags: int = 0) -> tuple[str, bool, bool, bool, bool |
 def _face(path: str) -> Face | None:
     try:
         font = TTFont(path, lazy=True, fontNumber=0)
-        cmap = font.getBestCmap() or {}
-        if not all(ord(ch) in cmap for ch in _PROBE):
-            return None
         names = font["name"]
         family = str(names.getDebugName(16) or names.getDebugName(1) or Path(path).stem)
         subfamily = str(names.getDebugName(17) or names.getDebugName(2) or "").lower()
@@ -116,8 +114,16 @@ def _face(path: str) -> Face | None:
 
 
 @cache
+def vietnamese(face: Face) -> bool:
+    """Whether the face draws Vietnamese letters (its cmap is read only when it is a candidate:
+    a large CJK font's takes longer than all the other fonts' names together)."""
+    cmap = _reference_font(face.path)[1]
+    return all(ord(ch) in cmap for ch in _PROBE)
+
+
+@cache
 def machine_faces() -> tuple[Face, ...]:
-    """Every installed TrueType/OpenType font with Vietnamese letters (read once per process)."""
+    """Every installed TrueType/OpenType text face, by name and style (read once per process)."""
     paths = []
     for root in FONT_DIRS:
         for folder, _, files in os.walk(os.path.expanduser(root)):
@@ -204,7 +210,14 @@ def choose_faces(fontname: str, flags: int, trusted: Sequence[tuple[str, GlyphFe
     still has trusted letters) by how well those letters match each candidate's."""
     style = font_style(fontname, flags)
     ranked = sorted(faces if faces is not None else machine_faces(), key=lambda f: (-_style_score(f, style), f.path))
-    candidates = ranked[: 3 * FACES_PER_FONT]
+    families: set[str] = set()
+    candidates = []
+    for face in ranked:  # the best face of each family: a look-alike of another design is a second opinion
+        if face.family not in families and vietnamese(face):
+            families.add(face.family)
+            candidates.append(face)
+            if len(candidates) == 3 * FACES_PER_FONT:
+                break
     if len(trusted) >= 6 and len(candidates) > FACES_PER_FONT:
         sample = [(c, f) for c, f in trusted if c.isalnum()][:24] or list(trusted)[:24]
 
@@ -222,9 +235,12 @@ def choose_faces(fontname: str, flags: int, trusted: Sequence[tuple[str, GlyphFe
 
 def vote(glyph: GlyphFeatures, faces: Sequence[Face], exclude: set[str] = frozenset(), top: int = 5) -> list[tuple[str, float]]:
     """The letters a glyph most looks like in the chosen faces, best first, with their similarity
-    (the best over the faces); letters in `exclude` (those the font already draws) are left out."""
+    (the best over the faces); letters in `exclude` (those the font already draws) are left out.
+    The next face is rendered only when the glyph is not the same as one of the first's letters."""
     best: dict[str, float] = {}
     for face in faces:
+        if best and max(best.values()) >= SAME_GLYPH:
+            break
         refs = references(face)
         if not refs.letters:
             continue
