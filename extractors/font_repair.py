@@ -47,7 +47,10 @@ _PLACEHOLDER = 0xE000  # private-use code points stand for unknown glyphs during
 _QUALITY_GROUPS = ("aăâ", "eê", "oôơ", "uư", "dđ")
 # OCR cannot tell dashes apart, their widths can: hyphen ~1/3 em, en dash 1/2, em dash 1.
 _DASHES = ((0.42, "-"), (0.75, "–"), (math.inf, "—"))
-SHAPE_TEMPERATURE = 0.01  # similarity lead that makes one letter e times likelier than another
+SHAPE_TEMPERATURE = 0.01  # similarity lead that makes one letter e times likelier than another, for the font's own letters
+LOOKALIKE_TEMPERATURE = 0.05  # the same for a look-alike face, whose near letters score closer by chance
+SHAPE_WEIGHT = 3.0  # a shape matched as the font's own letter outweighs OCR and the syllable test
+LOOKALIKE_WEIGHT = 0.5  # a look-alike face's ranking breaks ties between readings OCR leaves open
 SHAPE_SURE_ODDS = 0.8
 _REPAIR_MAP = re.compile(r", map (\{.*\})\)$")
 
@@ -296,7 +299,8 @@ def shape_odds(ranking: Ranking) -> dict[str, float]:
     if not ranking:
         return {}
     top = ranking[0][1]
-    weights = {char: math.exp((score - top) / SHAPE_TEMPERATURE) for char, score in ranking}
+    temperature = SHAPE_TEMPERATURE if top >= SAME_GLYPH else LOOKALIKE_TEMPERATURE
+    weights = {char: math.exp((score - top) / temperature) for char, score in ranking}
     total = sum(weights.values())
     return {char: w / total for char, w in weights.items()}
 
@@ -304,6 +308,12 @@ def shape_odds(ranking: Ranking) -> dict[str, float]:
 def shape_settled(ranking: Ranking) -> bool:
     """Whether the shape alone settles a glyph: a near-identical match well ahead of the next."""
     return bool(ranking) and ranking[0][1] >= SAME_GLYPH and shape_odds(ranking)[ranking[0][0]] >= SHAPE_SURE_ODDS
+
+
+def _shape_weight(ranking: Ranking) -> float:
+    if not ranking:
+        return 0.0
+    return SHAPE_WEIGHT if ranking[0][1] >= SAME_GLYPH else LOOKALIKE_WEIGHT * _shape_quality(ranking)
 
 
 def _shape_quality(ranking: Ranking) -> float:
@@ -315,9 +325,10 @@ def vote_map(font: str, words: list[GlyphWord], votes: list[tuple[GlyphWord, dic
              known: set[str], shapes: Mapping[int, Ranking] | None = None) -> GlyphMap:
     """One font's map from all its votes: each glyph one character, no character twice.
 
-    A candidate scores its share of the OCR votes, its shape probability (up to three times it
-    for a shape matched as the font's own letter), and twice the share of the glyph's words it
-    spells as a Vietnamese syllable; the confidence combines both voters as independent evidence.
+    A candidate scores its share of the OCR votes, its shape probability (three times it for a
+    shape matched as the font's own letter, a fraction of it for a look-alike face's), and twice
+    the share of the glyph's words it spells as a Vietnamese syllable; the confidence combines
+    both voters as independent evidence.
     """
     shapes = shapes or {}
     tally: dict[int, Counter[str]] = defaultdict(Counter)
@@ -332,23 +343,29 @@ def vote_map(font: str, words: list[GlyphWord], votes: list[tuple[GlyphWord, dic
     best = {cid: counts.most_common(1)[0][0] for cid, counts in tally.items()}
     best.update({cid: max(o, key=o.get) for cid, o in odds.items() if cid not in best})
     scored = []
+    exact_glyphs = set()
     for cid in sorted(set(tally) | set(odds)):
         counts = tally.get(cid, Counter())
         total = sum(counts.values())
         shape = odds.get(cid, {})
+        exact = _shape_weight(shapes.get(cid, [])) == SHAPE_WEIGHT
+        if exact:  # the font's own letter: OCR may only choose among the near shapes
+            shape = {char: p for char, p in shape.items() if p >= 0.01}
+            exact_glyphs.add(cid)
         candidates = (set().union(*(_variants(c) for c in counts)) | set(shape)) - known
         width = _glyph_width(by_glyph[cid], cid)
         if best[cid] in {dash for _, dash in _DASHES} and width is not None and not shape:
             candidates = {_dash(width)}  # OCR reads every dash as "-"; without its shape, its width tells
         for char in candidates:
             share = counts.get(char, 0.0) / total if total else 0.0
-            likeness = shape.get(char, 0.0) * (1 + 2 * _shape_quality(shapes.get(cid, [])))
-            scored.append((share + likeness + 2 * _validity(by_glyph[cid], cid, char, best), share, cid, char))
+            likeness = shape.get(char, 0.0) * _shape_weight(shapes.get(cid, []))
+            validity = 0.0 if exact else _validity(by_glyph[cid], cid, char, best)
+            scored.append((share + likeness + 2 * validity, share, cid, char))
     out = GlyphMap(font=font)
     used: set[str] = set()
     for score, share, cid, char in sorted(scored, reverse=True):
-        if cid in out.chars or char in used:
-            continue
+        if cid in out.chars or (char in used and cid not in exact_glyphs):
+            continue  # two glyphs that are each exactly a letter are both it (two versions of one font)
         out.chars[cid] = char
         used.add(char)
         seen = sum(tally[cid].values()) if cid in tally else 0.0

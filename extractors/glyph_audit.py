@@ -21,7 +21,6 @@ character its claim, or leaves the marker on suspect codes until they are decide
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -71,8 +70,12 @@ def is_private(char: str) -> bool:
 def claim_fault(claim: str | None) -> str | None:
     """What is wrong with a claim for a glyph that draws ink; None when it may be right.
 
-    >>> [claim_fault(c) for c in (None, " ", "\\x00", "\\uf0b7", "\\ufffd", "ư", "fi")]
-    ['no entry', 'space', 'control', 'private use', 'replacement', None, None]
+    Only C0 controls count as controls: C1 codes and format characters are letters in legacy
+    8-bit fonts (TCVN3 draws "ư" at 0xAD, which its ToUnicode maps to a soft hyphen), decoded
+    by `legacy_fonts` once the page is read.
+
+    >>> [claim_fault(c) for c in (None, " ", "\\x00", "\\uf0b7", "\\ufffd", "ư", "fi", "\\xad")]
+    ['no entry', 'space', 'control', 'private use', 'replacement', None, None, None]
     """
     if claim is None:
         return NO_ENTRY
@@ -82,7 +85,7 @@ def claim_fault(claim: str | None) -> str | None:
         return REPLACEMENT
     if any(is_private(ch) for ch in claim):
         return PRIVATE_USE
-    if all(unicodedata.category(ch) in ("Cc", "Cf") for ch in claim):
+    if all(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in claim):
         return CONTROL
     return None
 
@@ -100,6 +103,7 @@ class AuditedFont:
     trusted_encoding: bool  # without a ToUnicode map, whether the encoding pdfminer falls back on means anything
     _program: FontProgram | None = None
     _program_read: bool = False
+    _inverse: dict[str, list[int]] | None = None
 
     @property
     def family(self) -> str:
@@ -129,6 +133,15 @@ class AuditedFont:
     def outline(self, cid: int) -> Outline | None:
         return self.program.outline(cid) if self.program else None
 
+    def claimants(self, claim: str) -> list[int]:
+        """The codes the font's ToUnicode map gives this claim (read once per font)."""
+        if self._inverse is None:
+            self._inverse = defaultdict(list)
+            if self.has_tounicode and self.original_map is not None:
+                for cid, text in self.original_map.cid2unichr.items():
+                    self._inverse[text].append(cid)
+        return self._inverse.get(claim, [])
+
     def claim(self, cid: int, printed: str | None) -> str | None:
         """What the file says the code is: its ToUnicode entry; without a ToUnicode map, the
         program's own cmap, else the encoding (trusted when the font has one, or is not embedded)."""
@@ -152,6 +165,9 @@ class AuditedFont:
             return 0.0
 
 
+_UNREAD = object()
+
+
 @dataclass
 class Code:
     """One code of one font as drawn in the document."""
@@ -161,12 +177,19 @@ class Code:
     cid: int
     printed: str | None  # pdfminer's text for it (None: it printed "(cid:N)")
     claim: str | None
-    outline: Outline | None
     suspect: str | None = None  # the reason, or None
     text: str = ""  # what the character reads as now
     confidence: float | None = None  # set when a decision replaced the claim
     pages: set[int] = field(default_factory=set)
     count: int = 0
+    _outline: object = field(default=_UNREAD, repr=False)
+
+    @property
+    def outline(self) -> Outline | None:
+        """Read from the program only when a rule needs it: a clean font's codes mostly never are."""
+        if self._outline is _UNREAD:
+            self._outline = self.font.outline(self.cid)
+        return self._outline
 
     @property
     def glyph(self) -> str:
@@ -175,7 +198,15 @@ class Code:
 
     @property
     def ink(self) -> bool | None:
+        program = self.font.program
+        if program is not None and program.blank(self.cid):
+            return False
         return self.outline.ink if self.outline is not None else None
+
+    @property
+    def identity(self) -> tuple[str, str | None] | None:
+        """Program and glyph: codes with one identity are one glyph, without reading it."""
+        return self.font.program.identity(self.cid) if self.font.program is not None else None
 
 
 class _MarkingMap(UnicodeMap):
@@ -223,7 +254,7 @@ class GlyphAudit:
                 raise OverflowError("more distinct glyph codes than markers")
             marker = chr(MARKER_BASE + len(self.codes))
             self._marker_of[key] = marker
-            code = Code(marker, font, cid, printed=None, claim=None, outline=None)
+            code = Code(marker, font, cid, printed=None, claim=None)
             self.codes.append(code)
             self._pending.append(code)
         return marker
@@ -243,31 +274,39 @@ class GlyphAudit:
             font = code.font
             code.printed = font.printed(code.cid)
             code.claim = font.claim(code.cid, code.printed)
-            code.outline = font.outline(code.cid)
             code.text = code.claim if code.claim is not None else f"(cid:{code.cid})"
+            fault = claim_fault(code.claim)
+            if fault is None:
+                if len(code.claim) == 1:
+                    self._check_shared(code)
+                continue
             ink = code.ink
             if ink is False:
-                if claim_fault(code.claim) in (NO_ENTRY, PRIVATE_USE, REPLACEMENT):
+                if fault in (NO_ENTRY, PRIVATE_USE, REPLACEMENT):
                     code.text = " " if font.width(code.cid) > 0 else ""
                 continue
-            fault = claim_fault(code.claim)
             if fault == NO_ENTRY and not font.has_tounicode:
                 fault = NO_MAP
             if fault in (SPACE, CONTROL) and ink is None:
-                fault = None  # no program to say it has ink: a space is taken for one
-            if fault is not None:
-                code.suspect = fault
-            elif len(code.claim) == 1 and code.outline is not None:
-                self._check_shared(code)
+                continue  # no program to say it has ink: a space is taken for one
+            code.suspect = fault
 
     def _check_shared(self, code: Code) -> None:
-        """Glyphs of different shape in one family claiming one character: all are suspect."""
+        """Glyphs of different shape in one family claiming one character: all are suspect.
+
+        Outlines are read only for claims made more than once (in the font's own ToUnicode map
+        or by another font of the family), so a clean font costs nothing here.
+        """
         sharing = self._by_claim[(code.font.family, code.claim)]
         sharing.append(code)
-        inverse = [cid for cid, text in (code.font.original_map.cid2unichr.items() if code.font.has_tounicode
-                                         and code.font.original_map is not None else ()) if text == code.claim and cid != code.cid]
-        rivals = {code.font.outline(cid) for cid in inverse}
-        shapes = {c.glyph for c in sharing} | {o.key for o in rivals if o is not None and o.ink}
+        rivals = [cid for cid in code.font.claimants(code.claim) if cid != code.cid]
+        if len(sharing) == 1 and not rivals:
+            return
+        identities = {c.identity for c in sharing} | {code.font.program.identity(cid) for cid in rivals if code.font.program}
+        if len(identities) == 1 and None not in identities:
+            return  # one glyph of one program under several codes or font objects
+        shapes = {c.glyph for c in sharing if c.outline is not None}
+        shapes |= {o.key for o in map(code.font.outline, rivals) if o is not None and o.ink}
         if len(shapes) > 1:
             for other in sharing:
                 if other.suspect is None:
@@ -295,10 +334,10 @@ class GlyphAudit:
                 ch["text"] = code.text
         return list(suspects.values())
 
-    def decode(self, chars: Iterable[dict]) -> Counter[str]:
+    def decode(self, chars: Iterable[dict]) -> Counter[int]:
         """Replace the markers left on suspect codes by their decided text; returns how many
-        characters each font had decoded.  Each decoded char keeps its confidence."""
-        decoded: Counter[str] = Counter()
+        characters each font (by index) had decoded.  Each decoded char keeps its confidence."""
+        decoded: Counter[int] = Counter()
         for ch in chars:
             code = self.code(ch["text"])
             if code is None:
@@ -306,7 +345,7 @@ class GlyphAudit:
             ch["text"] = code.text
             if code.suspect is not None and code.confidence is not None:
                 ch["confidence"] = code.confidence
-                decoded[code.font.name] += 1
+                decoded[code.font.index] += 1
         return decoded
 
     def printed(self, chars: Iterable[dict]) -> list[dict]:
@@ -329,6 +368,17 @@ class GlyphAudit:
 
     def suspects(self) -> list[Code]:
         return [c for c in self.codes if c.suspect is not None]
+
+    def font_keys(self) -> dict[int, str]:
+        """A name for each font object: its fontname, numbered when several objects share one
+        (their codes may mean different glyphs), so a saved map goes back to its own font."""
+        names = Counter(f.name for f in self.fonts)
+        seen: Counter[str] = Counter()
+        out = {}
+        for f in self.fonts:
+            out[f.index] = f.name if names[f.name] == 1 else f"{f.name}#{seen[f.name]}"
+            seen[f.name] += 1
+        return out
 
 
 class AuditingResourceManager(PDFResourceManager):

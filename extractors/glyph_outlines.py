@@ -179,27 +179,42 @@ def encoding_names(spec: Mapping, builtin: Mapping[int, str] | None = None) -> d
 class FontProgram:
     """An embedded font program, asked for the outline each character code draws."""
 
-    def __init__(self, glyph_set: Mapping, units_per_em: float, glyph_of: Callable[[int], str | None],
-                 names: Mapping[int, str] | None = None):
-        self._glyph_set = glyph_set
+    def __init__(self, data: bytes, glyph_set: Callable[[], Mapping], units_per_em: float,
+                 glyph_of: Callable[[int], str | None], empty: Callable[[str], bool] | None = None):
+        self.digest = hashlib.blake2b(data, digest_size=12).hexdigest()
+        self._glyph_set_of = glyph_set
+        self._glyph_set: Mapping | None = None
         self._units = units_per_em
         self._glyph_of = glyph_of
+        self._empty = empty
         self._cache: dict[int, Outline | None] = {}
         self.unicode_of_glyph: dict[str, str] = {}  # what the program's own cmap says a glyph is
 
     def glyph_name(self, code: int) -> str | None:
         return self._glyph_of(code)
 
+    def identity(self, code: int) -> tuple[str, str | None]:
+        """The program and glyph a code draws: equal identities are the same glyph, unread."""
+        return self.digest, self._glyph_of(code)
+
+    def blank(self, code: int) -> bool:
+        """Whether the code's glyph is known to draw nothing without reading its outline
+        (a TrueType glyph with no data in `loca`)."""
+        name = self._glyph_of(code)
+        return name is not None and self._empty is not None and self._empty(name)
+
     def outline(self, code: int) -> Outline | None:
         """The code's outline; None when the code reaches no glyph (or only .notdef)."""
         if code not in self._cache:
             name = self._glyph_of(code)
             outline = None
-            if name is not None and name != ".notdef" and name in self._glyph_set:
-                try:
+            try:
+                if self._glyph_set is None:
+                    self._glyph_set = self._glyph_set_of()
+                if name is not None and name != ".notdef" and name in self._glyph_set:
                     outline = draw_outline(self._glyph_set[name], self._glyph_set, self._units)
-                except Exception:  # a damaged charstring draws nothing we can use
-                    outline = None
+            except Exception:  # a damaged table or charstring draws nothing we can use
+                outline = None
             self._cache[code] = outline
         return self._cache[code]
 
@@ -213,7 +228,13 @@ def _truetype(data: bytes, spec: Mapping, descriptor: Mapping) -> FontProgram | 
     font = TTFont(io.BytesIO(data), lazy=True, recalcBBoxes=False, recalcTimestamp=False)
     order = font.getGlyphOrder()
     units = float(font["head"].unitsPerEm or 1000)
-    glyph_set = font.getGlyphSet()
+    ids = {name: gid for gid, name in enumerate(order)}
+
+    def empty(name: str) -> bool:
+        """No data for the glyph in `loca`: read without decompiling the glyf table."""
+        loca = font["loca"]
+        gid = ids.get(name)
+        return gid is not None and gid + 1 < len(loca) and loca[gid] == loca[gid + 1]
 
     def by_gid(gid: int | None) -> str | None:
         return order[gid] if gid is not None and 0 < gid < len(order) else None
@@ -225,9 +246,9 @@ def _truetype(data: bytes, spec: Mapping, descriptor: Mapping) -> FontProgram | 
             glyph_of = lambda cid: by_gid(int(gids[cid])) if cid < len(gids) else None  # noqa: E731
         else:
             glyph_of = by_gid
-        program = FontProgram(glyph_set, units, glyph_of)
     else:
-        program = FontProgram(glyph_set, units, _simple_truetype_lookup(font, spec, descriptor))
+        glyph_of = _simple_truetype_lookup(font, spec, descriptor)
+    program = FontProgram(data, font.getGlyphSet, units, glyph_of, empty if "loca" in font.reader else None)
     try:
         cmap = (font["cmap"].getcmap(3, 1) or font["cmap"].getcmap(3, 10)) if "cmap" in font else None
     except Exception:
@@ -296,7 +317,7 @@ def _cff(data: bytes, spec: Mapping) -> FontProgram | None:
             builtin = {code: name for code, name in enumerate(encoding) if name and name != ".notdef"}
         names = encoding_names(spec, builtin or None)
         glyph_of = names.get
-    return FontProgram(strings, units, glyph_of)
+    return FontProgram(data, lambda: strings, units, glyph_of)
 
 
 def font_program(spec: Mapping) -> FontProgram | None:

@@ -93,21 +93,25 @@ def font_style(name: str, flags: int = 0) -> tuple[str, bool, bool, bool, bool |
 
 
 def _face(path: str) -> Face | None:
+    """A text face with Latin Extended Additional (where Vietnamese letters are), read from its
+    small tables only: names, OS/2 and post's header."""
     try:
         font = TTFont(path, lazy=True, fontNumber=0)
+        os2 = font["OS/2"] if "OS/2" in font else None
+        if os2 is None or not os2.ulUnicodeRange1 & (1 << 29):
+            return None
         names = font["name"]
         family = str(names.getDebugName(16) or names.getDebugName(1) or Path(path).stem)
         subfamily = str(names.getDebugName(17) or names.getDebugName(2) or "").lower()
-        os2 = font["OS/2"] if "OS/2" in font else None
-        bold = "bold" in subfamily or (os2 is not None and os2.usWeightClass >= 600)
+        if any(w in squash(subfamily) for w in ("light", "thin", "condensed", "narrow")) or "condensed" in squash(family):
+            return None  # a text font is stood in for by a regular width and weight
+        bold = "bold" in subfamily or os2.usWeightClass >= 600
         italic = "italic" in subfamily or "oblique" in subfamily
-        mono = bool(font["post"].isFixedPitch) if "post" in font else False
-        serif_style = os2.panose.bSerifStyle if os2 is not None else 0
+        mono = int.from_bytes(font.reader["post"][12:16], "big") != 0 if "post" in font.reader else False  # isFixedPitch
+        serif_style = os2.panose.bSerifStyle
         serif = None if serif_style in (0, 1) else serif_style not in (11, 12, 13)
         if "sans" in squash(family):
             serif = False
-        if any(w in squash(subfamily) for w in ("light", "thin", "condensed", "narrow")) or "condensed" in squash(family):
-            return None  # a text font is stood in for by a regular width and weight
         return Face(path, squash(family), bold, italic, mono, serif)
     except Exception:
         return None
@@ -115,8 +119,7 @@ def _face(path: str) -> Face | None:
 
 @cache
 def vietnamese(face: Face) -> bool:
-    """Whether the face draws Vietnamese letters (its cmap is read only when it is a candidate:
-    a large CJK font's takes longer than all the other fonts' names together)."""
+    """Whether the face draws Vietnamese letters (its cmap is read only when it is a candidate)."""
     cmap = _reference_font(face.path)[1]
     return all(ord(ch) in cmap for ch in _PROBE)
 

@@ -38,7 +38,8 @@ class GlyphRepair:
     audit: GlyphAudit
     saved: Mapping[str, GlyphMap] = field(default_factory=dict)
     _words: list[tuple[int, list[dict]]] = field(default_factory=list)  # (page, pdfplumber words with chars)
-    maps: dict[str, GlyphMap] = field(default_factory=dict)  # fontname → decisions, by code
+    maps: dict[str, GlyphMap] = field(default_factory=dict)  # font key → decisions, by code
+    keys: dict[int, str] = field(default_factory=dict)  # font index → key (`GlyphAudit.font_keys`)
 
     def add_page(self, page) -> None:
         """Keep the words of a page (markers still on its suspect characters) that hold a suspect glyph."""
@@ -50,7 +51,9 @@ class GlyphRepair:
     # --- deciding ------------------------------------------------------------------
 
     def decide(self) -> dict[str, GlyphMap]:
-        """Decide every suspect code; returns the decisions as one GlyphMap per font."""
+        """Decide every suspect code; returns the decisions as one GlyphMap per font
+        (`GlyphAudit.font_keys` names them)."""
+        self.keys = self.audit.font_keys()
         open_codes = [c for c in self.audit.suspects() if not self._saved(c)]
         twins = {c.glyph: c.claim for c in self.audit.codes if c.suspect is None and c.ink and c.claim and len(c.claim) == 1}
         undecided = []
@@ -65,7 +68,7 @@ class GlyphRepair:
         return self.maps
 
     def _saved(self, code: Code) -> bool:
-        glyphs = self.saved.get(code.font.name)
+        glyphs = self.saved.get(self.keys[code.font.index])
         char = glyphs.decode(code.cid) if glyphs is not None else None
         if char is None:
             return False
@@ -146,7 +149,8 @@ class GlyphRepair:
     def _font_maps(self) -> dict[str, GlyphMap]:
         out: dict[str, GlyphMap] = {}
         for code in self.audit.suspects():
-            glyphs = out.setdefault(code.font.name, GlyphMap(font=code.font.name))
+            key = self.keys[code.font.index]
+            glyphs = out.setdefault(key, GlyphMap(font=key))
             if code.confidence is None:
                 glyphs.unresolved.add(code.cid)
             else:

@@ -36,6 +36,7 @@ from extractors.sources import MAX_PAGES
 # pdfplumber's stock ruled-table finder: the baseline benchmarks/run.py measures; tables are read by pdf_tables.
 SCAN_TEXT_COVERAGE = 0.02  # below this share of the page in text, with a large image: a scan
 SCAN_IMAGE_COVERAGE = 0.5
+OCR_MARGIN = 0.1  # how much better a low page must read by OCR to take OCR's text over its text layer
 KEEP_CHARS = 200_000  # characters of pages awaiting glyph decisions kept parsed; later ones are parsed again
 _CID = re.compile(r"\(cid:\d+\)")
 _UNKNOWN_LETTER = "\u0294"  # stands for an unmapped glyph when scoring: a word holding one is not well-formed
@@ -91,7 +92,7 @@ def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None,
                 if plumber_page is None:
                     plumber_page = pdf.pages[number - 1]
                     audit.restore(plumber_page.chars, number)
-                read[number] = _read_repaired(plumber_page, audit, maps, deferred[number])
+                read[number] = _read_repaired(plumber_page, audit, repair, deferred[number])
                 plumber_page.close()
             read.update(_ocr_fallback(path, pdf, read, scans))
         except ExtractionError:
@@ -124,12 +125,13 @@ def _read_text_layer(page: PlumberPage) -> tuple[Page, list[Table]]:
     return _read(page, decode_legacy_chars(page.chars), raw_quality)
 
 
-def _read_repaired(page: PlumberPage, audit: GlyphAudit, maps: dict[str, GlyphMap],
+def _read_repaired(page: PlumberPage, audit: GlyphAudit, repair: GlyphRepair,
                    raw_quality: float | None) -> tuple[Page, list[Table]]:
     """A deferred page read with the glyph decisions; each decoding font is named in `repairs`
     with its whole map, so the repair can be re-applied."""
     decoded = audit.decode(page.chars)
-    repairs = decode_legacy_chars(page.chars) + [maps[font].repair_label(n) for font, n in sorted(decoded.items())]
+    labels = [repair.maps[repair.keys[font]].repair_label(n) for font, n in sorted(decoded.items())]
+    repairs = decode_legacy_chars(page.chars) + labels
     page.get_textmap.cache_clear()
     return _read(page, repairs, raw_quality)
 
@@ -137,10 +139,13 @@ def _read_repaired(page: PlumberPage, audit: GlyphAudit, maps: dict[str, GlyphMa
 def _ocr_fallback(path: str | Path, pdf: pdfplumber.PDF, read: dict[int, tuple[Page, list[Table]]],
                   scans: list[ScanPage]) -> dict[int, tuple[Page, list[Table]]]:
     """Scans, pages holding glyphs no voter could read, and pages whose text layer reads below
-    the quality floor without a repair having run, read by OCR.  A low-quality page keeps its
-    text layer when OCR reads no better (a page in another language is not mended by OCR)."""
+    the quality floor with no repair run on it (neither a glyph decision nor a legacy decoding),
+    read by OCR.  A low-quality page keeps its
+    text layer unless OCR reads it clearly better: syllable quality does not see numbers, which
+    OCR may misread on a page that was only short of well-formed words (a table of figures,
+    another language)."""
     unsettled = [n for n, (page, _) in read.items() if UNREADABLE in page.text]
-    low = [n for n, (page, _) in read.items() if n not in unsettled and page.method == METHOD_TEXT
+    low = [n for n, (page, _) in read.items() if n not in unsettled and page.method == METHOD_TEXT and not page.repairs
            and page.quality is not None and page.quality < LOW_QUALITY]
     todo = scans + [_as_scan(pdf.pages[n - 1], pdf.pages[n - 1].images) for n in unsettled + low]
     ocred = ocr_pdf_pages(path, todo)
@@ -149,8 +154,9 @@ def _ocr_fallback(path: str | Path, pdf: pdfplumber.PDF, read: dict[int, tuple[P
         page.issues.append("glyphs no repair could read: page read by OCR")
     for n in low:
         text_page, ocr_page = read[n][0], ocred[n][0]
-        if (ocr_page.quality or 0.0) < (text_page.quality or 0.0):
-            text_page.issues.append(f"page OCR read no better ({ocr_page.quality or 0.0:.2f})")
+        ocr_quality = ocr_page.quality or 0.0
+        if ocr_quality < LOW_QUALITY or ocr_quality < (text_page.quality or 0.0) + OCR_MARGIN:
+            text_page.issues.append(f"page OCR read no better ({ocr_quality:.2f})")
             del ocred[n]
         else:
             ocr_page.issues.append(f"text layer below the quality floor ({text_page.quality:.2f}): page read by OCR")

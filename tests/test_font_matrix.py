@@ -190,3 +190,63 @@ def test_a_page_below_the_quality_floor_is_read_by_ocr_when_nothing_was_repaired
     [page] = extract_pdf(damaged).pages
     assert page.method == METHOD_OCR and any("below the quality floor" in issue for issue in page.issues)
     assert cer(page.text, truth) < 0.05
+
+
+# --- one glyph, several font objects ------------------------------------------------------
+
+
+def _second_font_object(damaged: Path, clean: Path, out: Path, intact: bool) -> Path:
+    """Pages 3-4 drawn with a copy of the body font (its own object and subset tag, the same
+    program); the copy's ToUnicode is the damaged one, or the intact one of the clean twin."""
+    with pikepdf.open(clean) as twin:
+        mapping = bf.read_tounicode(bf.body_font(twin))
+    with pikepdf.open(damaged) as pdf:
+        font = bf.body_font(pdf)
+        name = pikepdf.Name("/MPDFAB+" + bf.BODY_FONT)
+        descendant = font.DescendantFonts[0]
+        descriptor = pdf.make_indirect(pikepdf.Dictionary({k: descendant.FontDescriptor[k] for k in descendant.FontDescriptor.keys()}))
+        descriptor.FontName = name
+        descendant = pdf.make_indirect(pikepdf.Dictionary({k: descendant[k] for k in descendant.keys()}))
+        descendant.FontDescriptor, descendant.BaseFont = descriptor, name
+        copy = pdf.make_indirect(pikepdf.Dictionary({k: font[k] for k in font.keys()}))
+        copy.BaseFont, copy.DescendantFonts = name, pikepdf.Array([descendant])
+        copy.ToUnicode = pdf.make_stream(bf._cmap_stream(mapping if intact else bf.read_tounicode(font)))
+        for page in pdf.pages[2:]:
+            fonts = page.Resources.Font
+            for name in list(fonts.keys()):
+                if fonts[name].objgen == font.objgen:
+                    fonts[name] = copy
+        pdf.save(out, deterministic_id=True)
+    return out
+
+
+def test_a_glyph_drawn_by_two_font_objects_is_decided_once(broken_pdfs, tmp_path, monkeypatch) -> None:
+    path = _second_font_object(broken_pdfs["narrative_glyphloss.pdf"], broken_pdfs["narrative_clean.pdf"], tmp_path / "two.pdf",
+                               intact=False)
+    import extractors.glyph_repair as glyph_repair
+
+    seen: list[set[int]] = []
+    vote = glyph_repair.rebuild_maps
+
+    def recording(pdf_path, words, known, shapes=None):
+        seen.append({p for w in words for p in w.unknown})
+        return vote(pdf_path, words, known, shapes)
+
+    monkeypatch.setattr(glyph_repair, "rebuild_maps", recording)
+    doc = extract_pdf(path)
+    assert [len(ids) for ids in seen] == [len(bf.GLYPHLOSS_CHARS)]
+    assert set(doc.glyph_maps) == {f"MPDFAA+{bf.BODY_FONT}", f"MPDFAB+{bf.BODY_FONT}"}
+    assert cer("\n".join(p.text for p in doc.pages), bf.truth_text("narrative_clean")) == 0
+
+
+def test_a_glyph_trusted_in_another_font_object_needs_no_vote(broken_pdfs, tmp_path, monkeypatch) -> None:
+    path = _second_font_object(broken_pdfs["narrative_glyphloss.pdf"], broken_pdfs["narrative_clean.pdf"], tmp_path / "twin.pdf",
+                               intact=True)
+
+    def no_vote(*_args, **_kwargs):
+        raise AssertionError("the intact copy of the font says what every glyph is")
+
+    monkeypatch.setattr("extractors.glyph_repair.rebuild_maps", no_vote)
+    doc = extract_pdf(path)
+    assert {p.method for p in doc.pages[:2]} == {METHOD_FONT_REPAIR} and {p.method for p in doc.pages[2:]} == {METHOD_TEXT}
+    assert cer("\n".join(p.text for p in doc.pages), bf.truth_text("narrative_clean")) == 0
