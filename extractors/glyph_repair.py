@@ -55,7 +55,7 @@ class GlyphRepair:
         (`GlyphAudit.font_keys` names them)."""
         self.keys = self.audit.font_keys()
         open_codes = [c for c in self.audit.suspects() if not self._saved(c)]
-        twins = {c.glyph: c.claim for c in self.audit.codes if c.suspect is None and c.ink and c.claim and len(c.claim) == 1}
+        twins = self._trusted_glyphs({c.font.family for c in open_codes})
         undecided = []
         for code in open_codes:
             if code.outline is not None and code.glyph in twins:
@@ -66,6 +66,12 @@ class GlyphRepair:
             self._vote(undecided)
         self.maps = self._font_maps()
         return self.maps
+
+    def _trusted_glyphs(self, families: set[str]) -> dict[str, str]:
+        """Outline → claim of the trusted letters of these families (other subsets or font
+        objects may draw a suspect glyph under its true claim)."""
+        return {c.glyph: c.claim for c in self.audit.codes if c.font.family in families and c.suspect is None
+                and c.claim and len(c.claim) == 1 and c.ink}
 
     def _saved(self, code: Code) -> bool:
         glyphs = self.saved.get(self.keys[code.font.index])
@@ -157,10 +163,6 @@ class GlyphRepair:
                 glyphs.chars[code.cid] = code.text
                 glyphs.confidence[code.cid] = code.confidence
         return out
-
-    def unsettled(self, code: Code) -> bool:
-        """A suspect code no voter could read (its pages go to OCR)."""
-        return code.suspect is not None and code.text == UNREADABLE
 
 
 def _flags(code: Code) -> int:
