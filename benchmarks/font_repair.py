@@ -10,11 +10,15 @@ every cell).  For each cell:
 - U+FFFD left on pages read from the text layer, and how the pages were read
   (f = font_repair, o = ocr, t = text layer);
 - repair s/page: wall time of the whole pipeline (`process_file`) on the damaged file,
-  with the shape voter's per-process caches emptied first, as in a fresh child process.
+  with the shape voter's per-process caches emptied first, as in a fresh child process,
+  and its CPU time (tesseract's included, when it runs).
 
-Per twin: full-page OCR (300 DPI, tesseract `vie`, one single-threaded process per core:
-the usual workaround) timed and scored the same way; the damage does not change a pixel, so
-it reads the damaged file as it reads the twin.  `OCR / repair` is their time ratio.
+Per twin, page OCR timed and scored the same way: the pipeline's own page OCR at 300 DPI
+(`extractors.ocr`, what it falls back on for a font it cannot repair), and plain tesseract
+(`vie`, one single-threaded process per core: the usual workaround, for reference).  The
+damage does not change a pixel, so OCR reads the damaged file as it reads the twin.  `OCR ÷ repair` is their time ratio, in wall
+time (OCR on all cores, the pipeline on one) and in CPU time (what a batch that keeps every
+core busy pays, and what a loaded machine still measures fairly).
 
 `--hold-out` repeats the cells with the shape voter barred from the document's own font
 family, as for a document set in a font the machine does not have: the OCR vote then does
@@ -31,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import time
 from collections.abc import Sequence
@@ -38,12 +43,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
+import pdfplumber
 import pypdfium2 as pdfium
 import pytesseract
 from pdfminer.pdfinterp import PDFResourceManager
 
 from extractors import glyph_reference
 from extractors.glyph_audit import GlyphAudit
+from extractors.ocr import ScanPage, ocr_pdf_pages
 from extractors.tesseract import LANG, cores
 from pipeline.convert.process import process_file
 from tests.fixtures import font_matrix as fm
@@ -81,6 +88,12 @@ def full_page_ocr(path: Path) -> str:
         return "\n".join(pool.map(lambda im: pytesseract.image_to_string(im, lang=LANG), images))
 
 
+def _cpu() -> float:
+    """CPU seconds used so far by this process and its finished children (tesseract)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _fresh_caches() -> None:
     """What a new child process would have to read again: the installed faces and their letters."""
     for cached in (glyph_reference.machine_faces, glyph_reference.vietnamese, glyph_reference.reference,
@@ -101,34 +114,50 @@ def _hold_out(family: str):
         glyph_reference.machine_faces = every
 
 
+def pipeline_page_ocr(path: Path) -> str:
+    """Every page through the pipeline's own page OCR (`extractors.ocr`: upright, grid, tesseract,
+    digits read again), the way it reads a page whose font it cannot repair."""
+    with pdfplumber.open(path) as pdf:
+        pages = [ScanPage(p.page_number, OCR_DPI, (float(p.width), float(p.height))) for p in pdf.pages]
+    read = ocr_pdf_pages(path, pages)
+    return "\n".join(read[n][0].text for n in sorted(read))
+
+
+def _timed(read, path: Path) -> tuple[str, float, float]:
+    started, cpu = time.perf_counter(), _cpu()
+    text = read(path)
+    return text, time.perf_counter() - started, _cpu() - cpu
+
+
 def bench_twin(producer: str, font: str, outdir: Path) -> dict:
     twin = fm.build_twin(producer, font, outdir)
     started = time.perf_counter()
     clean = process_file(twin)
     clean_seconds = time.perf_counter() - started
     pages = len(clean.text)
-    started = time.perf_counter()
-    ocr_text = full_page_ocr(twin)
-    ocr_seconds = time.perf_counter() - started
-    return {"producer": producer, "font": font, "pages": pages, "clean_s_per_page": round(clean_seconds / pages, 3),
-            "ocr_s_per_page": round(ocr_seconds / pages, 3), "ocr_cer": round(cer(ocr_text, _text(clean)), 5),
-            "_clean": clean}
+    out = {"producer": producer, "font": font, "pages": pages, "clean_s_per_page": round(clean_seconds / pages, 3), "_clean": clean}
+    for name, read in (("ocr", pipeline_page_ocr), ("tesseract", full_page_ocr)):
+        text, seconds, cpu = _timed(read, twin)
+        out.update({f"{name}_s_per_page": round(seconds / pages, 3), f"{name}_cpu_per_page": round(cpu / pages, 3),
+                    f"{name}_cer": round(cer(text, _text(clean)), 5)})
+    return out
 
 
 def bench_cell(cell: fm.Cell, twin: dict, outdir: Path, hold_out: bool) -> dict:
     clean_path, damaged = fm.build_cell(cell, outdir)
     clean = twin["_clean"]
     _fresh_caches()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     if hold_out:
         with _hold_out(fm.FONTS[cell.font].key):
             result = process_file(damaged)
     else:
         result = process_file(damaged)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     text = _text(result)
     legible = "".join(r["text"] for r in result.text if r["method"] != "ocr")
-    repair = seconds / max(len(result.text), 1)
+    pages = max(len(result.text), 1)
+    repair, repair_cpu = seconds / pages, cpu / pages
     return {
         "cell": cell.name, "producer": cell.producer, "font": cell.font, "damage": cell.damage,
         "identical_render": fm.renders_identically(clean_path, damaged),
@@ -138,12 +167,15 @@ def bench_cell(cell: fm.Cell, twin: dict, outdir: Path, hold_out: bool) -> dict:
         "fffd": legible.count("\ufffd"),
         "methods": "".join(r["method"][0] for r in result.text),
         "repair_s_per_page": round(repair, 3),
+        "repair_cpu_per_page": round(repair_cpu, 3),
         "ocr_over_repair": round(twin["ocr_s_per_page"] / repair, 1) if repair else None,
+        "ocr_over_repair_cpu": round(twin["ocr_cpu_per_page"] / repair_cpu, 1) if repair_cpu else None,
     }
 
 
 def matrix_table(cells: list[dict]) -> str:
-    """Rows producer × font, a column per damage: CER / value accuracy / repair s/page (OCR ÷ repair)."""
+    """Rows producer × font, a column per damage: CER / value accuracy / repair s/page (full-page OCR
+    ÷ repair, in wall time and in CPU time)."""
     lines = ["| producer | font | " + " | ".join(fm.DAMAGES) + " |", "|---|---|" + "---|" * len(fm.DAMAGES)]
     rows: dict[tuple[str, str], dict[str, dict]] = {}
     for c in cells:
@@ -156,7 +188,8 @@ def matrix_table(cells: list[dict]) -> str:
                 entries.append("-")
                 continue
             bad = c["cer"] > MAX_CER or not c["indicators_equal"] or c["fffd"] or not c["identical_render"]
-            entry = f"{c['cer']:.4f} / {c['value_accuracy']:.3f} / {c['repair_s_per_page']:.2f} ({c['ocr_over_repair']}×)"
+            entry = (f"{c['cer']:.4f} / {c['value_accuracy']:.3f} / {c['repair_s_per_page']:.2f} s "
+                     f"({c['ocr_over_repair']}×, CPU {c['ocr_over_repair_cpu']}×)")
             if "o" in c["methods"]:
                 entry += f" ocr {c['methods'].count('o')}/{len(c['methods'])}"
             entries.append(f"**{entry}**" if bad else entry)
@@ -165,9 +198,11 @@ def matrix_table(cells: list[dict]) -> str:
 
 
 def twins_table(twins: list[dict]) -> str:
-    lines = ["| producer | font | pages | clean s/page | full-page OCR s/page | OCR CER |", "|---|---|---|---|---|---|"]
-    lines += [f"| {t['producer']} | {t['font']} | {t['pages']} | {t['clean_s_per_page']:.2f} | {t['ocr_s_per_page']:.2f} | "
-              f"{t['ocr_cer']:.4f} |" for t in twins]
+    lines = ["| producer | font | pages | clean s/page | page OCR s/page (CPU) | page OCR CER | plain tesseract s/page (CPU) | "
+             "plain tesseract CER |", "|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {t['producer']} | {t['font']} | {t['pages']} | {t['clean_s_per_page']:.2f} | {t['ocr_s_per_page']:.2f} "
+              f"({t['ocr_cpu_per_page']:.2f}) | {t['ocr_cer']:.4f} | {t['tesseract_s_per_page']:.2f} ({t['tesseract_cpu_per_page']:.2f}) | "
+              f"{t['tesseract_cer']:.4f} |" for t in twins]
     return "\n".join(lines)
 
 
@@ -177,9 +212,11 @@ def worst(cells: list[dict]) -> str:
     by_cer = max(cells, key=lambda c: c["cer"])
     by_value = min(cells, key=lambda c: c["value_accuracy"])
     by_speed = min(cells, key=lambda c: c["ocr_over_repair"] or 0)
+    by_cpu = min(cells, key=lambda c: c["ocr_over_repair_cpu"] or 0)
     return (f"worst CER {by_cer['cer']:.4f} ({by_cer['cell']}); worst value accuracy {by_value['value_accuracy']:.3f} "
             f"({by_value['cell']}); slowest repair {by_speed['repair_s_per_page']:.2f} s/page = OCR ÷ {by_speed['ocr_over_repair']} "
-            f"({by_speed['cell']}); cells with U+FFFD: {sum(c['fffd'] > 0 for c in cells)}; "
+            f"({by_speed['cell']}); least CPU gain OCR ÷ {by_cpu['ocr_over_repair_cpu']} ({by_cpu['cell']});"
+            f" cells with U+FFFD: {sum(c['fffd'] > 0 for c in cells)}; "
             f"not pixel-identical: {sum(not c['identical_render'] for c in cells)}; "
             f"cells read partly by OCR: {sum('o' in c['methods'] for c in cells)} of {len(cells)}")
 
@@ -245,11 +282,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for hold_out in modes:
         results = [bench_cell(cell, twins[(cell.producer, cell.font)], outdir, hold_out) for cell in cells]
         title = "shape voter without the document's font family" if hold_out else "installed fonts"
-        print(f"\nFont repair matrix, {title} ({cores()} cores): CER / value accuracy / repair s/page (full-page OCR s/page ÷ repair)")
+        print(f"\nFont repair matrix, {title} ({cores()} cores): CER / value accuracy / repair s/page "
+              "(page OCR ÷ repair, wall and CPU)")
         print(matrix_table(results))
         print(worst(results))
         report["hold_out" if hold_out else "matrix"] = results
-    print("\nTwins: clean pipeline and full-page OCR")
+    print("\nTwins: the clean pipeline, page OCR, plain tesseract")
     print(twins_table(list(twins.values())))
     report["twins"] = [{k: v for k, v in t.items() if not k.startswith("_")} for t in twins.values()]
     if missing := [p for p in fm.PRODUCERS if p not in producers]:

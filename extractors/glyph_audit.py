@@ -110,10 +110,6 @@ class AuditedFont:
         return family_name(self.name)
 
     @property
-    def label(self) -> str:
-        return self.family
-
-    @property
     def program(self) -> FontProgram | None:
         if not self._program_read:
             self._program, self._program_read = font_program(self.spec), True
@@ -250,8 +246,11 @@ class GlyphAudit:
         key = (font.index, cid)
         marker = self._marker_of.get(key)
         if marker is None:
-            if MARKER_BASE + len(self.codes) > MARKER_LIMIT:
-                raise OverflowError("more distinct glyph codes than markers")
+            if MARKER_BASE + len(self.codes) > MARKER_LIMIT:  # past 131,068 codes: printed unaudited
+                printed = font.printed(cid)
+                if printed is None:
+                    raise PDFUnicodeNotDefined(None, cid)
+                return printed
             marker = chr(MARKER_BASE + len(self.codes))
             self._marker_of[key] = marker
             code = Code(marker, font, cid, printed=None, claim=None)
@@ -362,7 +361,7 @@ class GlyphAudit:
         """Per family, the characters its trusted codes already stand for."""
         out: dict[str, set[str]] = defaultdict(set)
         for code in self.codes:
-            if code.suspect is None and code.claim and code.ink:
+            if code.suspect is None and code.claim and code.claim.strip():
                 out[code.font.family].add(code.claim)
         return out
 

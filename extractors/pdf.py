@@ -86,6 +86,8 @@ def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None,
                 plumber_page = pdf.pages[number - 1]
                 audit.restore(plumber_page.chars, number)
                 _defer(plumber_page, audit, repair, deferred, kept)
+            for number in audit.late & set(kept):  # kept with those codes' characters already given their claim
+                kept.pop(number).close()
             maps = repair.decide() if deferred else {}
             for number in sorted(deferred):
                 plumber_page = kept.pop(number, None)
@@ -147,7 +149,11 @@ def _ocr_fallback(path: str | Path, pdf: pdfplumber.PDF, read: dict[int, tuple[P
     unsettled = [n for n, (page, _) in read.items() if UNREADABLE in page.text]
     low = [n for n, (page, _) in read.items() if n not in unsettled and page.method == METHOD_TEXT and not page.repairs
            and page.quality is not None and page.quality < LOW_QUALITY]
-    todo = scans + [_as_scan(pdf.pages[n - 1], pdf.pages[n - 1].images) for n in unsettled + low]
+    todo = list(scans)
+    for n in unsettled + low:
+        page = pdf.pages[n - 1]
+        todo.append(_as_scan(page, page.images))
+        page.close()
     ocred = ocr_pdf_pages(path, todo)
     for n in unsettled:
         page = ocred[n][0]
