@@ -10,6 +10,7 @@ silently passed on as empty or garbled text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pdfplumber
@@ -22,7 +23,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from core.legacy import encoding_for_font
 from core.model import METHOD_FONT_REPAIR, METHOD_TEXT, Document, Page, Table
-from core.vietnamese import LOW_QUALITY, nfc, syllable_score
+from core.vietnamese import LOW_QUALITY, TONE_MARKS, nfc, syllable_score
 from extractors.errors import ExtractionError
 from extractors.font_repair import UNREADABLE, GlyphMap
 from extractors.glyph_audit import AuditingResourceManager, GlyphAudit
@@ -39,6 +40,7 @@ SCAN_IMAGE_COVERAGE = 0.5
 OCR_MARGIN = 0.1  # how much better a low page must read by OCR to take OCR's text over its text layer
 KEEP_CHARS = 200_000  # characters of pages awaiting glyph decisions kept parsed; later ones are parsed again
 _CID = re.compile(r"\(cid:\d+\)")
+_VIETNAMESE_LETTERS = set("ăâđêôơư")
 _UNKNOWN_LETTER = "\u0294"  # stands for an unmapped glyph when scoring: a word holding one is not well-formed
 
 
@@ -140,25 +142,27 @@ def _read_repaired(page: PlumberPage, audit: GlyphAudit, repair: GlyphRepair,
 
 def _ocr_fallback(path: str | Path, pdf: pdfplumber.PDF, read: dict[int, tuple[Page, list[Table]]],
                   scans: list[ScanPage]) -> dict[int, tuple[Page, list[Table]]]:
-    """Scans, pages holding glyphs no voter could read, and pages whose text layer reads below
-    the quality floor with no repair run on it (neither a glyph decision nor a legacy decoding),
-    read by OCR.  A low-quality page keeps its
-    text layer unless OCR reads it clearly better: syllable quality does not see numbers, which
-    OCR may misread on a page that was only short of well-formed words (a table of figures,
-    another language)."""
+    """Scans, pages holding glyphs no voter could read, and Vietnamese pages whose text layer
+    reads below the quality floor with no repair run on it (neither a glyph decision nor a
+    legacy decoding), read by OCR.  A low-quality page keeps its text layer unless OCR reads
+    it clearly better: syllable quality does not see numbers, which OCR may misread on a page
+    that was only short of well-formed words (a table of figures, foreign terms)."""
     unsettled = [n for n, (page, _) in read.items() if UNREADABLE in page.text]
     low = [n for n, (page, _) in read.items() if n not in unsettled and page.method == METHOD_TEXT and not page.repairs
-           and page.quality is not None and page.quality < LOW_QUALITY]
-    todo = list(scans)
+           and page.quality is not None and page.quality < LOW_QUALITY and _vietnamese(page.text)]
+    ocred = ocr_pdf_pages(path, scans)
+    fallback = []
     for n in unsettled + low:
         page = pdf.pages[n - 1]
-        todo.append(_as_scan(page, page.images))
+        fallback.append(_as_scan(page, page.images))
         page.close()
-    ocred = ocr_pdf_pages(path, todo)
+    ocred.update(_ocr_if_possible(path, fallback, read))
     for n in unsettled:
-        page = ocred[n][0]
-        page.issues.append("glyphs no repair could read: page read by OCR")
+        if n in ocred:
+            ocred[n][0].issues.append("glyphs no repair could read: page read by OCR")
     for n in low:
+        if n not in ocred:
+            continue
         text_page, ocr_page = read[n][0], ocred[n][0]
         ocr_quality = ocr_page.quality or 0.0
         if ocr_quality < LOW_QUALITY or ocr_quality < (text_page.quality or 0.0) + OCR_MARGIN:
@@ -167,6 +171,34 @@ def _ocr_fallback(path: str | Path, pdf: pdfplumber.PDF, read: dict[int, tuple[P
         else:
             ocr_page.issues.append(f"text layer below the quality floor ({text_page.quality:.2f}): page read by OCR")
     return ocred
+
+
+def _ocr_if_possible(path: str | Path, pages: list[ScanPage],
+                     read: dict[int, tuple[Page, list[Table]]]) -> dict[int, tuple[Page, list[Table]]]:
+    """OCR of pages that have a text layer to fall back on: a page tesseract cannot read keeps
+    its text layer, with the reason among its issues."""
+    try:
+        return ocr_pdf_pages(path, pages)
+    except Exception:  # one page too large or unreadable for tesseract: read the others one by one
+        out = {}
+        for page in pages:
+            try:
+                out.update(ocr_pdf_pages(path, [page]))
+            except Exception as exc:
+                read[page.number][0].issues.append(f"page OCR failed ({type(exc).__name__}): text layer kept")
+        return out
+
+
+def _vietnamese(text: str) -> bool:
+    """Whether a page reads as Vietnamese at all (letters with Vietnamese marks or ă â đ ê ô ơ ư
+    are at least 2 % of its letters): syllable quality says nothing of a page in English.
+
+    >>> _vietnamese("Trên địa bàn huyện: Hướ g dẫn"), _vietnamese("Source: Data Warehouse, 12/14/15")
+    (True, False)
+    """
+    letters = [ch for ch in text if ch.isalpha()]
+    marked = sum(ch.lower() in _VIETNAMESE_LETTERS or any(m in TONE_MARKS for m in unicodedata.normalize("NFD", ch)) for ch in letters)
+    return bool(letters) and marked >= 0.02 * len(letters)
 
 
 def page_count(path: str | Path) -> int | None:
