@@ -13,10 +13,12 @@ every cell).  For each cell:
   with the shape voter's per-process caches emptied first, as in a fresh child process,
   and its CPU time (tesseract's included, when it runs).
 
-Per twin, page OCR timed and scored the same way: the pipeline's own page OCR at 300 DPI
-(`extractors.ocr`, what it falls back on for a font it cannot repair), and plain tesseract
-(`vie`, one single-threaded process per core: the usual workaround, for reference).  The
-damage does not change a pixel, so OCR reads the damaged file as it reads the twin.  `OCR ÷ repair` is their time ratio, in wall
+Per twin, page OCR timed and scored the same way: the whole pipeline on the twin's
+`entries_removed` file with both voters silenced, so that every page holding a suspect glyph
+takes the page-OCR fallback (what the pipeline does with a font it cannot repair); and plain
+tesseract (`vie`, 300 DPI, one single-threaded process per core: the usual workaround, for
+reference).  The damage does not change a pixel, so OCR reads every damaged file of a twin
+alike.  `OCR ÷ repair` is the fallback's time over the repair's, in wall
 time (OCR on all cores, the pipeline on one) and in CPU time (what a batch that keeps every
 core busy pays, and what a loaded machine still measures fairly).
 
@@ -24,9 +26,10 @@ core busy pays, and what a loaded machine still measures fairly).
 family, as for a document set in a font the machine does not have: the OCR vote then does
 the work the exact shape match does otherwise.
 
-`--clean` times `process_file` on the clean real PDFs (../shared/real/r01, r02) with the
-font audit and without it (pdfminer's own resource manager), alternating, best of
-`--repeat` runs: what detection adds to a clean file's convert time.
+`--clean` times `process_file` on the real born-digital PDFs (../shared/real/r01, r02, and
+r03 in legacy fonts) with the font audit and without it (pdfminer's own resource manager),
+alternating, best of `--repeat` runs, wall and CPU: what detection adds to a clean file's
+convert time.
 
 Run from the repo root:  python -m benchmarks.font_repair [--out DIR] [--only SUBSTRING ...] [--hold-out] [--clean]
 """
@@ -43,14 +46,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-import pdfplumber
 import pypdfium2 as pdfium
 import pytesseract
 from pdfminer.pdfinterp import PDFResourceManager
 
 from extractors import glyph_reference
 from extractors.glyph_audit import GlyphAudit
-from extractors.ocr import ScanPage, ocr_pdf_pages
 from extractors.tesseract import LANG, cores
 from pipeline.convert.process import process_file
 from tests.fixtures import font_matrix as fm
@@ -59,7 +60,7 @@ from tests.fixtures.metrics import cer
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "out"
 REAL = HERE.parent.parent / "shared" / "real"
-CLEAN_REAL = ("r01_nd175_2024_ND-CP_xaydung.pdf", "r02_anle55_2022_AL.pdf")
+CLEAN_REAL = ("r01_nd175_2024_ND-CP_xaydung.pdf", "r02_anle55_2022_AL.pdf", "r03_dethi_ktmt_vntime.pdf")
 OCR_DPI = 300
 KEYS = ("code", "value", "value_kind")
 MAX_CER = 0.005
@@ -114,32 +115,43 @@ def _hold_out(family: str):
         glyph_reference.machine_faces = every
 
 
-def pipeline_page_ocr(path: Path) -> str:
-    """Every page through the pipeline's own page OCR (`extractors.ocr`: upright, grid, tesseract,
-    digits read again), the way it reads a page whose font it cannot repair."""
-    with pdfplumber.open(path) as pdf:
-        pages = [ScanPage(p.page_number, OCR_DPI, (float(p.width), float(p.height))) for p in pdf.pages]
-    read = ocr_pdf_pages(path, pages)
-    return "\n".join(read[n][0].text for n in sorted(read))
+@contextmanager
+def _voters_silenced():
+    """Neither voter decides a glyph: every page holding a suspect glyph goes to page OCR, the
+    pipeline's fallback for a font it cannot repair."""
+    import extractors.glyph_repair as glyph_repair
+
+    rebuild, vote = glyph_repair.rebuild_maps, glyph_repair.vote
+    glyph_repair.rebuild_maps, glyph_repair.vote = (lambda *args, **kwargs: {}), (lambda *args, **kwargs: [])
+    try:
+        yield
+    finally:
+        glyph_repair.rebuild_maps, glyph_repair.vote = rebuild, vote
 
 
-def _timed(read, path: Path) -> tuple[str, float, float]:
+def _timed(read, *args) -> tuple[object, float, float]:
     started, cpu = time.perf_counter(), _cpu()
-    text = read(path)
-    return text, time.perf_counter() - started, _cpu() - cpu
+    out = read(*args)
+    return out, time.perf_counter() - started, _cpu() - cpu
 
 
 def bench_twin(producer: str, font: str, outdir: Path) -> dict:
+    """The twin read by the pipeline; its damaged file read through page OCR (the fallback); and
+    plain tesseract on its pages."""
     twin = fm.build_twin(producer, font, outdir)
-    started = time.perf_counter()
-    clean = process_file(twin)
-    clean_seconds = time.perf_counter() - started
+    clean, seconds, _ = _timed(process_file, twin)
     pages = len(clean.text)
-    out = {"producer": producer, "font": font, "pages": pages, "clean_s_per_page": round(clean_seconds / pages, 3), "_clean": clean}
-    for name, read in (("ocr", pipeline_page_ocr), ("tesseract", full_page_ocr)):
-        text, seconds, cpu = _timed(read, twin)
-        out.update({f"{name}_s_per_page": round(seconds / pages, 3), f"{name}_cpu_per_page": round(cpu / pages, 3),
-                    f"{name}_cer": round(cer(text, _text(clean)), 5)})
+    out = {"producer": producer, "font": font, "pages": pages, "clean_s_per_page": round(seconds / pages, 3), "_clean": clean}
+    _, damaged = fm.build_cell(fm.Cell(producer, font, "entries_removed"), outdir)
+    with _voters_silenced():
+        fallback, seconds, cpu = _timed(process_file, damaged)
+    out.update({"ocr_s_per_page": round(seconds / pages, 3), "ocr_cpu_per_page": round(cpu / pages, 3),
+                "ocr_cer": round(cer(_text(fallback), _text(clean)), 5),
+                "ocr_value_accuracy": round(value_accuracy(clean.indicators, fallback.indicators), 4),
+                "ocr_pages": sum(r["method"] == "ocr" for r in fallback.text)})
+    text, seconds, cpu = _timed(full_page_ocr, twin)
+    out.update({"tesseract_s_per_page": round(seconds / pages, 3), "tesseract_cpu_per_page": round(cpu / pages, 3),
+                "tesseract_cer": round(cer(text, _text(clean)), 5)})
     return out
 
 
@@ -198,11 +210,11 @@ def matrix_table(cells: list[dict]) -> str:
 
 
 def twins_table(twins: list[dict]) -> str:
-    lines = ["| producer | font | pages | clean s/page | page OCR s/page (CPU) | page OCR CER | plain tesseract s/page (CPU) | "
-             "plain tesseract CER |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| producer | font | pages | clean s/page | page OCR fallback s/page (CPU) | its pages OCR'd | its CER | its value accuracy "
+             "| plain tesseract s/page (CPU) | its CER |", "|---|---|---|---|---|---|---|---|---|---|"]
     lines += [f"| {t['producer']} | {t['font']} | {t['pages']} | {t['clean_s_per_page']:.2f} | {t['ocr_s_per_page']:.2f} "
-              f"({t['ocr_cpu_per_page']:.2f}) | {t['ocr_cer']:.4f} | {t['tesseract_s_per_page']:.2f} ({t['tesseract_cpu_per_page']:.2f}) | "
-              f"{t['tesseract_cer']:.4f} |" for t in twins]
+              f"({t['ocr_cpu_per_page']:.2f}) | {t['ocr_pages']} | {t['ocr_cer']:.4f} | {t['ocr_value_accuracy']:.3f} | "
+              f"{t['tesseract_s_per_page']:.2f} ({t['tesseract_cpu_per_page']:.2f}) | {t['tesseract_cer']:.4f} |" for t in twins]
     return "\n".join(lines)
 
 
@@ -248,17 +260,21 @@ def clean_overhead(repeat: int) -> list[dict]:
         if not path.exists():
             continue
         times: dict[str, list[float]] = {"audit": [], "plain": []}
+        cpus: dict[str, list[float]] = {"audit": [], "plain": []}
         for _ in range(repeat):
             for mode in ("plain", "audit"):
                 with _without_audit() if mode == "plain" else nullcontext():
-                    started = time.perf_counter()
-                    result = process_file(path)
-                    times[mode].append(time.perf_counter() - started)
+                    result, seconds, cpu = _timed(process_file, path)
+                times[mode].append(seconds)
+                cpus[mode].append(cpu)
         best = {mode: min(ts) for mode, ts in times.items()}
+        cpu = {mode: min(ts) for mode, ts in cpus.items()}
         out.append({"file": name, "pages": len(result.text), "plain_s": round(best["plain"], 2), "audit_s": round(best["audit"], 2),
                     "median_plain_s": round(statistics.median(times["plain"]), 2),
                     "median_audit_s": round(statistics.median(times["audit"]), 2),
-                    "added": round(best["audit"] / best["plain"] - 1, 4)})
+                    "added": round(best["audit"] / best["plain"] - 1, 4),
+                    "plain_cpu_s": round(cpu["plain"], 2), "audit_cpu_s": round(cpu["audit"], 2),
+                    "added_cpu": round(cpu["audit"] / cpu["plain"] - 1, 4)})
     return out
 
 
@@ -296,7 +312,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         overhead = clean_overhead(args.repeat)
         print("\nClean real PDFs, process_file with and without the font audit (best of", args.repeat, "each)")
         for row in overhead:
-            print(f"{row['file']}: {row['pages']} pages, plain {row['plain_s']} s, audited {row['audit_s']} s, added {row['added']:+.1%}")
+            print(f"{row['file']}: {row['pages']} pages, plain {row['plain_s']} s, audited {row['audit_s']} s, added {row['added']:+.1%}; "
+                  f"CPU plain {row['plain_cpu_s']} s, audited {row['audit_cpu_s']} s, added {row['added_cpu']:+.1%}")
         report["clean"] = overhead
     args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / "font_repair.json"

@@ -37,6 +37,8 @@ _PROBE = "ươạịếđỹƯƠĐ"  # a face without these cannot stand in for 
 GEOMETRY_WEIGHT = 1.5  # similarity lost per em of difference in where the ink sits
 SAME_GLYPH = 0.97  # a match this close is the letter of the face itself: the document's font is installed
 FACES_PER_FONT = 2
+CANDIDATE_FACES = 4  # faces, best by name and style, whose letters are fitted to the font's trusted ones
+FIT_LETTERS = 10
 # Metric-compatible stand-ins shipped by Debian for the fonts Vietnamese reports are set in.
 ALIASES = {
     "timesnewroman": "liberationserif", "times": "liberationserif", "tinos": "liberationserif",
@@ -219,10 +221,10 @@ def choose_faces(fontname: str, flags: int, trusted: Sequence[tuple[str, GlyphFe
         if face.family not in families and vietnamese(face):
             families.add(face.family)
             candidates.append(face)
-            if len(candidates) == 3 * FACES_PER_FONT:
+            if len(candidates) == CANDIDATE_FACES:
                 break
     if len(trusted) >= 6 and len(candidates) > FACES_PER_FONT:
-        sample = [(c, f) for c, f in trusted if c.isalnum()][:24] or list(trusted)[:24]
+        sample = [(c, f) for c, f in trusted if c.isalnum()][:FIT_LETTERS] or list(trusted)[:FIT_LETTERS]
 
         def fit(face: Face) -> float:
             scores = []
@@ -236,7 +238,7 @@ def choose_faces(fontname: str, flags: int, trusted: Sequence[tuple[str, GlyphFe
     return candidates[:FACES_PER_FONT]
 
 
-def vote(glyph: GlyphFeatures, faces: Sequence[Face], exclude: set[str] = frozenset(), top: int = 5) -> list[tuple[str, float]]:
+def vote(glyph: GlyphFeatures, faces: Sequence[Face], exclude: set[str] = frozenset(), top: int = 8) -> list[tuple[str, float]]:
     """The letters a glyph most looks like in the chosen faces, best first, with their similarity
     (the best over the faces); letters in `exclude` (those the font already draws) are left out.
     The next face is rendered only when the glyph is not the same as one of the first's letters."""

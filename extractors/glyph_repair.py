@@ -27,7 +27,7 @@ from extractors.glyph_audit import PRIVATE_USE, Code, GlyphAudit
 from extractors.glyph_outlines import features
 from extractors.glyph_reference import choose_faces, vote
 
-TRUSTED_SAMPLE = 24  # trusted letters of a font rendered to choose its reference faces
+TRUSTED_SAMPLE = 10  # trusted letters of a font rendered to choose its reference faces
 
 
 @dataclass
