@@ -2,7 +2,7 @@
 # and `make test` (set up, run the tests). Everything they need is installed here.
 VENV ?= .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie ghostscript poppler-utils fonts-dejavu-core fonts-liberation2
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie ghostscript poppler-utils fonts-dejavu-core fonts-liberation2 fonts-noto-mono
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup system venv run ingest notebook test bench clean

@@ -10,7 +10,7 @@ silently passed on as empty or garbled text.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+import unicodedata
 from pathlib import Path
 
 import pdfplumber
@@ -23,9 +23,11 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from core.legacy import encoding_for_font
 from core.model import METHOD_FONT_REPAIR, METHOD_TEXT, Document, Page, Table
-from core.vietnamese import LOW_QUALITY, nfc, syllable_score
+from core.vietnamese import LOW_QUALITY, TONE_MARKS, nfc, syllable_score
 from extractors.errors import ExtractionError, raised_here
-from extractors.font_repair import UNREADABLE, GlyphMap, GlyphWord, apply_maps, glyph_id, rebuild_maps, unmapped_words
+from extractors.font_repair import UNREADABLE, GlyphMap
+from extractors.glyph_audit import AuditingResourceManager, GlyphAudit
+from extractors.glyph_repair import GlyphRepair
 from extractors.legacy_fonts import decode_legacy_chars
 from extractors.ocr import ScanPage, ocr_pdf_pages
 from extractors.page_image import scan_dpi
@@ -35,8 +37,10 @@ from extractors.sources import MAX_PAGES
 # pdfplumber's stock ruled-table finder: the baseline benchmarks/run.py measures; tables are read by pdf_tables.
 SCAN_TEXT_COVERAGE = 0.02  # below this share of the page in text, with a large image: a scan
 SCAN_IMAGE_COVERAGE = 0.5
-UNUSABLE_SHARE = 0.05  # of a page's letters still unreadable after font repair: OCR the page instead
+OCR_MARGIN = 0.1  # how much better a low page must read by OCR to take OCR's text over its text layer
+KEEP_CHARS = 200_000  # characters of pages awaiting glyph decisions kept parsed; later ones are parsed again
 _CID = re.compile(r"\(cid:\d+\)")
+_VIETNAMESE_LETTERS = set("ăâđêôơư")
 _UNKNOWN_LETTER = "\u0294"  # stands for an unmapped glyph when scoring: a word holding one is not well-formed
 
 
@@ -45,11 +49,15 @@ def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None,
     """Read every page's text and ruled tables, from the text layer or, for scans, by OCR.
 
     A page is a scan when images cover most of it and text almost none (a scan may carry
-    a text layer holding only its digital-signature box).  Pages whose fonts left glyphs
-    unmapped wait until every such page has been seen: the glyph maps are rebuilt once per font from a few OCR'd words (`font_repair`), then
-    those pages are read with them.  Maps saved from an earlier run (`Document.glyph_maps`)
-    can be passed in to skip the OCR for their fonts.  A file of more than `max_pages`
-    pages is refused before pdfplumber opens it: even closing a pdfplumber PDF lists every page.
+    a text layer holding only its digital-signature box).  Every font is audited as pdfminer
+    creates it (`glyph_audit`): pages drawing glyphs whose Unicode is missing or false wait
+    until every page has been seen, the suspect glyphs are decided once for the document
+    (`glyph_repair`), then those pages are read with the decisions.  Maps saved from an
+    earlier run (`Document.glyph_maps`, or `font_repair.maps_from_repairs` of a page's
+    `repairs`) can be passed in to skip the voting for their fonts.  A page left with glyphs
+    no voter could read, or whose text layer reads below the quality floor with no repair
+    to show for it, is read by OCR instead.  A file of more than `max_pages` pages is refused
+    before pdfplumber opens it: even closing a pdfplumber PDF lists every page.
     """
     count = page_count(path)
     if count is not None and count > max_pages:
@@ -58,61 +66,145 @@ def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None,
         pdf = pdfplumber.open(path)
     except Exception as exc:  # pdfminer raises many types for damaged files, wrapped by pdfplumber
         raise UnreadablePdf(open_error(exc)) from exc
+    audit = GlyphAudit()
+    pdf.rsrcmgr = AuditingResourceManager(audit)
+    repair = GlyphRepair(path, audit, dict(glyph_maps or {}))
     with pdf:
         read: dict[int, tuple[Page, list[Table]]] = {}
-        glyph_words: list[GlyphWord] = []
-        known: dict[str, set[str]] = defaultdict(set)
-        deferred: dict[int, float | None] = {}
+        deferred: dict[int, float | None] = {}  # page → its quality as printed
+        kept: dict[int, PlumberPage] = {}
         scans: list[ScanPage] = []
+        at: int | None = None  # the page being read, for the reason when it fails
         try:
             for plumber_page in pdf.pages:
-                number = plumber_page.page_number
+                at = plumber_page.page_number
                 if (scan := _scan(plumber_page)) is not None:
                     scans.append(scan)
-                    plumber_page.close()
+                elif audit.restore(plumber_page.chars, plumber_page.page_number):
+                    _defer(plumber_page, audit, repair, deferred, kept)
                     continue
-                raw_quality = _raw_quality(plumber_page)
-                repairs = decode_legacy_chars(plumber_page.chars)
-                words = _glyph_words(plumber_page, known)
-                if words:
-                    glyph_words += words
-                    deferred[number] = raw_quality
                 else:
-                    read[number] = _read(plumber_page, repairs, raw_quality)
+                    read[plumber_page.page_number] = _read_text_layer(plumber_page)
                 plumber_page.close()
-            maps = dict(glyph_maps or {})
-            missing = [w for w in glyph_words if w.font not in maps]
-            if missing:
-                maps.update(rebuild_maps(path, missing, known))
-            if glyph_words:
-                for number, raw_quality in deferred.items():
-                    plumber_page = pdf.pages[number - 1]
-                    repairs = decode_legacy_chars(plumber_page.chars)
-                    repairs += _glyph_repairs(apply_maps(plumber_page.chars, maps), maps)
-                    read[number] = _read(plumber_page, repairs, raw_quality)
-                    plumber_page.close()
-            unusable = [pdf.pages[n - 1] for n, (page, _) in read.items() if _unusable(page)]
-            scans += [_as_scan(p, p.images) for p in unusable]
-            read.update(ocr_pdf_pages(path, scans))
+            for at in sorted(audit.late & set(read)):  # read before a later font made its codes suspect
+                plumber_page = pdf.pages[at - 1]
+                audit.restore(plumber_page.chars, at)
+                _defer(plumber_page, audit, repair, deferred, kept)
+            at = None
+            for number in audit.late & set(kept):  # kept with those codes' characters already given their claim
+                kept.pop(number).close()
+            maps = repair.decide() if deferred else {}
+            for at in sorted(deferred):
+                plumber_page = kept.pop(at, None)
+                if plumber_page is None:
+                    plumber_page = pdf.pages[at - 1]
+                    audit.restore(plumber_page.chars, at)
+                read[at] = _read_repaired(plumber_page, audit, repair, deferred[at])
+                plumber_page.close()
+            at = None  # OCR reads pages together
+            read.update(_ocr_fallback(path, pdf, read, scans))
         except ExtractionError:
             raise
         except Exception as exc:
             if raised_here(exc):  # a bug of ours, not damage: reported as an internal error
                 raise
-            # Pages are taken in order, each read, deferred or set aside as a scan: past the
-            # first pass (font repair, OCR) the page that failed is not known.
-            at = len(read) + len(deferred) + len(scans) + 1
-            page = at if at <= len(pdf.pages) else None
-            raise UnreadablePdf(page_error(exc, page), page) from exc
+            raise UnreadablePdf(page_error(exc, at), at) from exc
     if not read:
         raise ExtractionError("PDF has no pages")
     pages = [read[n][0] for n in sorted(read)]
     tables = [t for n in sorted(read) for t in read[n][1]]
     for i, table in enumerate(tables):
         table.table_id = i
-    used = {w.font for w in glyph_words}
     return Document(source_path=str(path), kind="pdf", pages=pages, tables=tables,
-                    glyph_maps={font: maps[font].as_dict() for font in sorted(used)})
+                    glyph_maps={font: maps[font].as_dict() for font in sorted(maps)})
+
+
+def _defer(page: PlumberPage, audit: GlyphAudit, repair: GlyphRepair, deferred: dict[int, float | None],
+           kept: dict[int, PlumberPage]) -> None:
+    """Hold a page with suspect glyphs until they are decided: its quality as printed, its words."""
+    deferred[page.page_number] = _score(pdfplumber.utils.extract_text(audit.printed(page.chars)))
+    repair.add_page(page)
+    if sum(len(p.chars) for p in kept.values()) + len(page.chars) <= KEEP_CHARS:
+        kept[page.page_number] = page
+    else:
+        page.close()
+
+
+def _read_text_layer(page: PlumberPage) -> tuple[Page, list[Table]]:
+    raw_quality = _raw_quality(page)
+    return _read(page, decode_legacy_chars(page.chars), raw_quality)
+
+
+def _read_repaired(page: PlumberPage, audit: GlyphAudit, repair: GlyphRepair,
+                   raw_quality: float | None) -> tuple[Page, list[Table]]:
+    """A deferred page read with the glyph decisions; each decoding font is named in `repairs`
+    with its whole map, so the repair can be re-applied."""
+    decoded = audit.decode(page.chars)
+    labels = [repair.maps[repair.keys[font]].repair_label(n) for font, n in sorted(decoded.items())]
+    repairs = decode_legacy_chars(page.chars) + labels
+    page.get_textmap.cache_clear()
+    return _read(page, repairs, raw_quality)
+
+
+def _ocr_fallback(path: str | Path, pdf: pdfplumber.PDF, read: dict[int, tuple[Page, list[Table]]],
+                  scans: list[ScanPage]) -> dict[int, tuple[Page, list[Table]]]:
+    """Scans, pages holding glyphs no voter could read, and Vietnamese pages whose text layer
+    reads below the quality floor with no repair run on it (neither a glyph decision nor a
+    legacy decoding), read by OCR.  A low-quality page keeps its text layer unless OCR reads
+    it clearly better: syllable quality does not see numbers, which OCR may misread on a page
+    that was only short of well-formed words (a table of figures, foreign terms)."""
+    unsettled = [n for n, (page, _) in read.items() if UNREADABLE in page.text]
+    low = [n for n, (page, _) in read.items() if n not in unsettled and page.method == METHOD_TEXT and not page.repairs
+           and page.quality is not None and page.quality < LOW_QUALITY and _vietnamese(page.text)]
+    ocred = ocr_pdf_pages(path, scans)
+    fallback = []
+    for n in unsettled + low:
+        page = pdf.pages[n - 1]
+        fallback.append(_as_scan(page, page.images))
+        page.close()
+    ocred.update(_ocr_if_possible(path, fallback, read))
+    for n in unsettled:
+        if n in ocred:
+            ocred[n][0].issues.append("glyphs no repair could read: page read by OCR")
+    for n in low:
+        if n not in ocred:
+            continue
+        text_page, ocr_page = read[n][0], ocred[n][0]
+        ocr_quality = ocr_page.quality or 0.0
+        if ocr_quality < LOW_QUALITY or ocr_quality < (text_page.quality or 0.0) + OCR_MARGIN:
+            text_page.issues.append(f"page OCR read no better ({ocr_quality:.2f})")
+            del ocred[n]
+        else:
+            ocr_page.issues.append(f"text layer below the quality floor ({text_page.quality:.2f}): page read by OCR")
+    return ocred
+
+
+def _ocr_if_possible(path: str | Path, pages: list[ScanPage],
+                     read: dict[int, tuple[Page, list[Table]]]) -> dict[int, tuple[Page, list[Table]]]:
+    """OCR of pages that have a text layer to fall back on: a page tesseract cannot read keeps
+    its text layer, with the reason among its issues."""
+    try:
+        return ocr_pdf_pages(path, pages)
+    except Exception:  # one page too large or unreadable for tesseract: read the others one by one
+        out = {}
+        for page in pages:
+            try:
+                out.update(ocr_pdf_pages(path, [page]))
+            except Exception as exc:
+                read[page.number][0].issues.append(f"page OCR failed ({type(exc).__name__}): text layer kept")
+        return out
+
+
+def _vietnamese(text: str) -> bool:
+    """Whether a page reads as Vietnamese at all (letters with Vietnamese marks or ă â đ ê ô ơ ư
+    are at least 2 % of its letters): syllable quality says nothing of a page in English.
+
+    >>> _vietnamese("Trên địa bàn huyện: Hướ g dẫn"), _vietnamese("Source: Data Warehouse, 12/14/15")
+    (True, False)
+    """
+    letters = [ch for ch in text if ch.isalpha()]
+    marked = sum(ch.lower() in _VIETNAMESE_LETTERS or any(m in TONE_MARKS for m in unicodedata.normalize("NFD", ch)) for ch in letters)
+    return bool(letters) and marked >= 0.02 * len(letters)
 
 
 def page_count(path: str | Path) -> int | None:
@@ -149,18 +241,6 @@ def _as_scan(page: PlumberPage, images: list[dict]) -> ScanPage:
     return ScanPage(page.page_number, scan_dpi(images, float(page.width)), (float(page.width), float(page.height)))
 
 
-def _unusable(page: Page) -> bool:
-    """A text layer still mostly unreadable after repair: read the page's image instead.
-
-    >>> _unusable(Page(1, "Tr\ufffd\ufffdng h\ufffdp", "font_repair"))
-    True
-    >>> _unusable(Page(1, "Trường hợp khảo sát đã được thực hiện \ufffd", "font_repair"))
-    False
-    """
-    letters = sum(ch.isalpha() or ch == UNREADABLE for ch in page.text)
-    return letters > 0 and (page.text.count(UNREADABLE) + 4 * len(_CID.findall(page.text))) > UNUSABLE_SHARE * letters
-
-
 def _raw_quality(page: PlumberPage) -> float | None:
     """Text quality as the PDF gives it, measured only on pages some repair will change."""
     fonts = {c.get("fontname", "") for c in page.chars}
@@ -174,32 +254,6 @@ def _raw_quality(page: PlumberPage) -> float | None:
 def _score(text: str) -> float | None:
     """Syllable quality, with every unreadable glyph spoiling the word it is in."""
     return syllable_score(_CID.sub(_UNKNOWN_LETTER, text).replace(UNREADABLE, _UNKNOWN_LETTER))
-
-
-def _glyph_words(page: PlumberPage, known: dict[str, set[str]]) -> list[GlyphWord]:
-    """Note each font's mapped characters; return the words with glyphs it left unmapped."""
-    unmapped = False
-    for ch in page.chars:
-        if glyph_id(ch["text"]) is None:
-            known[ch.get("fontname", "")].add(ch["text"])
-        else:
-            unmapped = True
-    if not unmapped:
-        return []
-    return unmapped_words(page.extract_words(return_chars=True, extra_attrs=["fontname"]), page.page_number)
-
-
-def _glyph_repairs(decoded: dict[str, int], maps: dict[str, GlyphMap]) -> list[str]:
-    out = []
-    for font, count in sorted(decoded.items()):
-        glyphs = maps[font]
-        mean = sum(glyphs.confidence.values()) / len(glyphs.confidence) if glyphs.confidence else 0.0
-        label = (f"font_repair({font.split('+', 1)[-1]}: {len(glyphs.chars)} glyphs rebuilt, "
-                 f"{count} characters decoded here, mean confidence {mean:.2f}")
-        if glyphs.unresolved:
-            label += f", {len(glyphs.unresolved)} unresolved"
-        out.append(label + ")")
-    return out
 
 
 def _read(page: PlumberPage, repairs: list[str], raw_quality: float | None) -> tuple[Page, list[Table]]:

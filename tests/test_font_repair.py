@@ -70,7 +70,7 @@ def test_saved_glyph_map_is_reapplied_without_ocr(repaired, broken_pdfs, monkeyp
     def no_ocr(*_args, **_kwargs):
         raise AssertionError("OCR must not run when every font has a saved map")
 
-    monkeypatch.setattr("extractors.pdf.rebuild_maps", no_ocr)
+    monkeypatch.setattr("extractors.glyph_repair.rebuild_maps", no_ocr)
     again = extract_pdf(broken_pdfs["narrative_glyphloss.pdf"], glyph_maps=maps)
     assert _text(again) == _text(repaired["narrative_glyphloss"])
 

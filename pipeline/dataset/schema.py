@@ -179,7 +179,8 @@ SCHEMAS: dict[str, list[Column]] = {
         ("confidence", pa.float64(), "mean 0–1 word confidence of the OCR on an OCR'd page; empty for a text layer"),
         ("issues", pa.string(), "what still looks wrong with the page's text, '; '-separated"),
         ("repairs", pa.string(), "fixes applied, in order, '; '-separated: fix_mojibake, decode_tcvn3(.VnTime), "
-         "font_repair(Font: N glyphs rebuilt …), ocr(tesseract …, dpi, deskew, tables, words), place_tones_old …"),
+         "font_repair(Font: N glyphs rebuilt …, map {…}: the font's glyph map as JSON, re-appliable), "
+         "ocr(tesseract …, dpi, deskew, tables, words), place_tones_old …"),
     ],
 }
 
