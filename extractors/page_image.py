@@ -1,11 +1,14 @@
 """A scanned page as a clean, upright image ready for line finding and OCR.
 
-Scans come slightly rotated, noisy, JPEG-compressed and at 150–300 DPI, and a wide table
-is often printed sideways, its lines of text running up or down the page.  Each step here
-is a small function on a numpy array so it can be measured alone: render at the scan's
-own resolution (re-sampling a 200 DPI scan to 300 only adds pixels for tesseract to
-read), stand a sideways page upright (`quarter_turn`), enlarge only when the text is too
-small for tesseract, find and undo the skew, and binarise for the ruling-line search.
+Scans come rotated (a few degrees, up to ten on a photocopy), noisy, JPEG-compressed, at
+150–300 DPI, sometimes shadowed, bowed or creased, and a wide table is often printed
+sideways, its lines of text running up or down the page, or a page is fed in upside down.
+Each step here is a small function on a numpy array so it can be measured alone: render
+at the scan's own resolution (re-sampling a 200 DPI scan to 300 only adds pixels for
+tesseract to read), even out a shadowed background, stand a sideways page upright
+(`quarter_turn`), enlarge only when the text is too small for tesseract, find and undo
+the skew, straighten bent lines (`extractors.dewarp`), turn an upside-down page
+(`half_turn`), and binarise for the ruling-line search.
 """
 from __future__ import annotations
 
@@ -17,18 +20,24 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from core.vietnamese import syllable_score
+from extractors.dewarp import WORK_DPI, apply_warp, find_warp, letter_height, line_blobs, work_ink
 from extractors.tesseract import OcrWord, mosaic, mosaic_words, ocr_words
 
 MIN_DPI, MAX_DPI = 100, 400
 DEFAULT_DPI = 300  # when the page has no image to take the resolution from
 MIN_TEXT_HEIGHT = 20  # px: tesseract misreads Vietnamese marks on smaller letters than this
-MAX_SKEW = 3.0  # degrees searched either way; beyond that a page is turned by a quarter, or warped
+MAX_SKEW = 10.0  # degrees searched either way; beyond that a page is turned by a quarter
 TURN_DPI = 75  # resolution of the sideways test: lines of text still apart, ~10 ms a page
 RULE_INCH = 0.5  # ink runs this long are ruling lines, left out of the sideways test
 SIDEWAYS = 1.0  # column/row profile sharpness above which lines run vertically (measured: upright <= 0.47, sideways >= 2.1)
 BAND_INCH = 0.6  # the strip of text read both ways to tell 90 from 270 degrees: three or four lines
 MIN_READING = 1.0  # mean word confidence + share of good syllables that a right-way-up reading exceeds
 BAND_GAP = 20  # px of white between the two readings of the strip in their one tesseract run
+FAINT = 55  # grey levels under the paper that still count as ink (a faded rule); noise stays well above
+SHADOW = 200  # grey level: paper darker than this (a photocopier's shadow, a fold) is evened out first
+SHADOW_SHARE = 0.001  # of the page, before `clean_background` spends its ~20 ms evening it out
+SOLID_INCH = 0.15  # a dark area this thick all through is no letter (bold text at quarter size is) but a blot or a scan's border
+UPSIDE_DOWN = 1.0  # ink just above the lines over ink just below: upright 1.4–3.3, upside down 0.3–0.7 (measured)
 
 
 @dataclass(frozen=True)
@@ -37,9 +46,10 @@ class PageImage:
 
     gray: np.ndarray
     dpi: float  # pixels per inch of `gray`
-    turn: int  # degrees (0, 90 or 270, counter-clockwise) the scan was turned by before deskewing
+    turn: int  # degrees (0, 90, 180 or 270, counter-clockwise) the scan was turned by
     skew: float  # degrees the scan was rotated by (undone in `gray`)
     scale: float  # how much the scan was enlarged (1.0: not at all)
+    warp: float = 0.0  # inches: the largest shift that straightened its lines (0: flat)
 
 
 def scan_dpi(images: list[dict], page_width: float) -> float:
@@ -64,9 +74,50 @@ def render(pdf: pdfium.PdfDocument, index: int, dpi: float) -> np.ndarray:
 
 
 def ink(gray: np.ndarray) -> np.ndarray:
-    """Ink as 255 on 0, by Otsu's threshold after a light blur: keeps hairline rules whole."""
+    """Ink as 255 on 0 after a light blur, which keeps hairline rules whole: darker than
+    Otsu's threshold, or faint (`FAINT` grey levels under the paper) and away from dark ink.
+
+    Otsu's threshold splits black print from paper; a photocopy's faded rules (r05's form,
+    140–200 on paper evened to 255) fall on the paper's side of it, and its grid with them.
+    The soft edges of dark letters are as faint, but touch them: counted, they thicken a
+    line of text until its letters join into runs the ruling search takes for rules.
+    """
     smooth = cv2.GaussianBlur(gray, (3, 3), 0)
-    _, out = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    otsu, dark = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    paper = float(np.percentile(smooth[::8, ::8], 90))
+    if paper - FAINT <= otsu:
+        return dark
+    _, faint = cv2.threshold(smooth, paper - FAINT, 255, cv2.THRESH_BINARY_INV)
+    return cv2.bitwise_or(dark, cv2.bitwise_and(faint, cv2.bitwise_not(cv2.dilate(dark, np.ones((3, 3), np.uint8)))))
+
+
+def clean_background(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """The page divided by its paper's brightness, and solid black areas painted white.
+
+    A photocopied fold leaves grey bands across r05's form that Otsu's threshold turns
+    into ink, swallowing the line of text under them, and a black tongue that runs into
+    the table and hides its left column rules.  The paper's brightness is the brightest
+    pixel within 0.15 inch (wider than any stroke) on a quarter-size image, smoothed; a
+    solid area is dark throughout a square of `SOLID_INCH`, thicker than any letter's
+    stroke.  A page with light paper everywhere and no solid area is returned as is.
+    """
+    factor = 4
+    small = cv2.resize(gray, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
+    size = int(0.15 * dpi / factor) | 1
+    paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    out = gray
+    if (paper < SHADOW).mean() >= SHADOW_SHARE:
+        paper = cv2.GaussianBlur(paper, (0, 0), size / 2)
+        small = cv2.divide(small, np.maximum(paper, 1), scale=255)
+        out = cv2.divide(gray, np.maximum(cv2.resize(paper, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR), 1),
+                         scale=255)
+    square = max(round(SOLID_INCH * dpi / factor), 3)
+    solid = cv2.morphologyEx((small < 128).astype(np.uint8), cv2.MORPH_OPEN, np.ones((square, square), np.uint8))
+    if solid.any():
+        out = out.copy() if out is gray else out
+        solid = cv2.resize(cv2.dilate(solid, np.ones((3, 3), np.uint8)), (gray.shape[1], gray.shape[0]),
+                           interpolation=cv2.INTER_NEAREST)
+        out[solid > 0] = 255
     return out
 
 
@@ -118,14 +169,15 @@ def skew_angle(binary: np.ndarray, limit: float = MAX_SKEW) -> float:
 
     Projection profile: the angle at which the ink's row sums are most uneven is the one
     where lines of text and ruling lines each fall into as few rows as possible.  Searched
-    in quarter degrees on a quarter-size image, then in twentieths around the best on a
-    half-size one: 0.02–0.06 s a page at 300 DPI.
+    in half degrees on an eighth-size image, then in quarters around the best on a
+    quarter-size one, in twentieths on a half-size one: 0.03–0.06 s a page at 300 DPI.
     """
-    coarse_image = cv2.resize(binary, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
-    fine_image = cv2.resize(binary, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    coarse = max(np.arange(-limit, limit + 1e-9, 0.25), key=lambda a: row_sharpness(coarse_image, a))
-    fine = max(np.arange(coarse - 0.25, coarse + 0.25 + 1e-9, 0.05), key=lambda a: row_sharpness(fine_image, a))
-    return round(float(fine), 2)
+    angle = 0.0
+    for factor, step, reach in ((0.125, 0.5, limit), (0.25, 0.25, 0.5), (0.5, 0.05, 0.25)):
+        image = cv2.resize(binary, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        angles = np.arange(angle - reach, angle + reach + 1e-9, step)
+        angle = float(max(angles, key=lambda a: row_sharpness(image, a)))
+    return round(angle, 2)
 
 
 def _turn_factor(dpi: float) -> float:
@@ -150,10 +202,10 @@ def sideways_ratio(text: np.ndarray) -> float:
     """How much sharper the column profile of ``text`` is than its row profile.
 
     Lines of text make the profile across them sharp and the one along them smooth,
-    whichever way they run.  Each profile takes its best of the whole-degree skews up to
-    `MAX_SKEW`, so a skewed page's lines are not smeared into each other.
+    whichever way they run.  Each profile takes its best of the skews up to `MAX_SKEW`
+    in steps of two degrees, so a skewed page's lines are not smeared into each other.
     """
-    angles = range(-int(MAX_SKEW), int(MAX_SKEW) + 1)
+    angles = range(-int(MAX_SKEW), int(MAX_SKEW) + 1, 2)
     across = max(row_sharpness(text, a) for a in angles)
     down = max(row_sharpness(np.ascontiguousarray(text.T), a) for a in angles)
     return down / across if across > 0 else 0.0
@@ -181,21 +233,22 @@ def reading_score(words: list[OcrWord]) -> float:
     return confidence + (syllable_score(" ".join(w.text for w in words)) or 0.0)
 
 
-def reading_turn(gray: np.ndarray, text: np.ndarray, dpi: float) -> int:
-    """Which quarter-turn (90 or 270 degrees) stands a sideways page's letters upright; 0 if neither.
+def reading_turn(gray: np.ndarray, text: np.ndarray, dpi: float, first: int = 270) -> int:
+    """Which of two opposite turns, ``first`` (270 by default: clockwise) or half a turn more,
+    stands a page's letters upright; 0 if neither reads.
 
     Turned either way the lines run across, but one way the letters stand on their heads.
-    The page's densest strip of text, turned clockwise and that turned upside down, is
+    The page's densest strip of text, turned by ``first`` and that turned upside down, is
     read in one tesseract run: the right way up reads as Vietnamese with confident words
     (0.7–0.95 mean confidence, 0.7–1.0 good syllables on the fixtures and real scans), the
     other as junk (0.3–0.6 and 0.15–0.45).  A page where neither reading does is left alone.
     """
-    band = text_band(turned(gray, 270), turned(text, 270), dpi)
+    band = text_band(turned(gray, first), turned(text, first), dpi)
     sheet, spans = mosaic([Image.fromarray(band), Image.fromarray(turned(band, 180))], BAND_GAP)
-    clockwise, anticlockwise = (reading_score(ws) for ws in mosaic_words(ocr_words(sheet, 6), spans, BAND_GAP / 2))
-    if max(clockwise, anticlockwise) < MIN_READING:
+    one_way, other_way = (reading_score(ws) for ws in mosaic_words(ocr_words(sheet, 6), spans, BAND_GAP / 2))
+    if max(one_way, other_way) < MIN_READING:
         return 0
-    return 270 if clockwise >= anticlockwise else 90
+    return first if one_way >= other_way else (first + 180) % 360
 
 
 def quarter_turn(gray: np.ndarray, binary: np.ndarray, dpi: float) -> int:
@@ -203,10 +256,58 @@ def quarter_turn(gray: np.ndarray, binary: np.ndarray, dpi: float) -> int:
 
     The profile test (`sideways_ratio`) costs about 10 ms, so every page pays it; only a
     page whose lines run vertically pays for the tesseract run that tells which way.
-    180 degrees is not looked for: that would cost a tesseract run on every page.
     """
     text = text_ink(binary, dpi)
     return reading_turn(gray, text, dpi) if sideways_ratio(text) > SIDEWAYS else 0
+
+
+def mark_balance(small: np.ndarray, height: float) -> float | None:
+    """Ink in the band just above each line of text over ink in the band just below it.
+
+    Vietnamese stacks its marks above the letters (tone marks, circumflex, breve, the dots
+    of i) and ascenders outnumber descenders, while only the dot of the heavy tone goes
+    below: upright pages measure 1.16–2.5 here, the same pages upside down 0.41–0.80.
+    Lines are the closed letter blobs of `dewarp.line_blobs` in ``small`` (ink at
+    `WORK_DPI`, ``height``: its letters' height), spanning from the median of their columns' tops to that of their
+    bottoms (the mean line and the baseline, whichever way up); each band is 0.8 of that
+    span.  None without text lines.
+    """
+    stroke = max(round(2 * height), 3)
+    rules = cv2.max(cv2.morphologyEx(small, cv2.MORPH_OPEN, np.ones((stroke, 1), np.uint8)),
+                    cv2.morphologyEx(small, cv2.MORPH_OPEN, np.ones((1, 2 * stroke), np.uint8)))
+    letters = cv2.subtract(small, rules) > 0
+    n, labels, stats = line_blobs(small, height)
+    above = below = 0
+    for i in range(1, n):
+        x, y, w, h, _ = (int(v) for v in stats[i])
+        if w < 4 * height or h > 3 * height:
+            continue
+        blob = labels[y : y + h, x : x + w] == i
+        columns = blob.any(axis=0)
+        top = y + int(np.median(np.argmax(blob, axis=0)[columns]))
+        bottom = y + h - 1 - int(np.median(np.argmax(blob[::-1], axis=0)[columns]))
+        band = max(round(0.8 * (bottom - top + 1)), 1)
+        above += int(letters[max(top - band, 0) : top, x : x + w].sum())
+        below += int(letters[bottom + 1 : bottom + 1 + band, x : x + w].sum())
+    return above / below if below else None
+
+
+def half_turn(gray: np.ndarray, dpi: float) -> int:
+    """180 if the straightened page is upside down, else 0.
+
+    `mark_balance` costs a few milliseconds, so every page pays it; only a page it finds
+    upside down pays for the strip read both ways (`reading_turn`) that confirms it.  It
+    reads the page's ink by Otsu's threshold on a `WORK_DPI` copy: averaging away the
+    sensor's specks keeps the bands above and below the lines apart (1.4–3.3 against
+    0.3–0.7 on the noisy fixtures, 1.1–1.3 against 0.8–0.9 at full resolution).
+    """
+    factor = WORK_DPI / dpi
+    small = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    _, small = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    balance = mark_balance(small, letter_height(small))
+    if balance is None or balance >= UPSIDE_DOWN:
+        return 0
+    return reading_turn(gray, text_ink(ink(gray), dpi), dpi, first=0)
 
 
 def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
@@ -219,7 +320,9 @@ def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
 
 
 def upright_page(gray: np.ndarray, dpi: float) -> PageImage:
-    """Stand a sideways page upright, enlarge small text, then undo the skew: the page every later step reads."""
+    """Even out shadows, stand a sideways page upright, enlarge small text, undo the skew,
+    straighten bent lines and turn an upside-down page: the page every later step reads."""
+    gray = clean_background(gray, dpi)
     binary = ink(gray)
     turn = quarter_turn(gray, binary, dpi)
     gray, binary = turned(gray, turn), turned(binary, turn)
@@ -229,5 +332,13 @@ def upright_page(gray: np.ndarray, dpi: float) -> PageImage:
         scale = MIN_TEXT_HEIGHT / height
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         binary = ink(gray)
+        height = MIN_TEXT_HEIGHT
+    dpi *= scale
     angle = skew_angle(binary)
-    return PageImage(gray=rotate(gray, angle), dpi=dpi * scale, turn=turn, skew=angle, scale=scale)
+    gray = rotate(gray, angle)
+    warp = find_warp(work_ink(binary, dpi, angle))
+    if warp is not None:
+        gray = apply_warp(gray, warp, dpi / WORK_DPI)
+    flip = half_turn(gray, dpi)
+    return PageImage(gray=turned(gray, flip), dpi=dpi, turn=(turn + flip) % 360, skew=angle, scale=scale,
+                     warp=warp.shift if warp is not None else 0.0)
