@@ -65,21 +65,6 @@ def work_ink(binary: np.ndarray, dpi: float, angle: float = 0.0) -> np.ndarray:
     return np.where(small >= 64, 255, 0).astype(np.uint8)
 
 
-def letter_height(small: np.ndarray) -> float:
-    """The height of the page's letters at `WORK_DPI`: the median of letter-sized blobs'
-    heights, weighted by their ink, so a form's dotted leaders and specks do not pass for
-    its text (r05's form: 19 px at 300 DPI unweighted, its letters are 30).  A page without
-    enough letters gets a tenth of an inch."""
-    _, _, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
-    h, w, area = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_AREA]
-    letters = (h >= 3) & (h <= 60) & (w <= 2 * h)
-    if letters.sum() < 20:
-        return 0.1 * WORK_DPI
-    order = np.argsort(h[letters])
-    weight = np.cumsum(area[letters][order])
-    return float(h[letters][order][np.searchsorted(weight, weight[-1] / 2)])
-
-
 def _kernel(width: int, height: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_RECT, (max(width, 1), max(height, 1)))
 
@@ -109,7 +94,7 @@ def _line_like(stats: np.ndarray, height: float) -> np.ndarray:
     return keep
 
 
-def _edge_profile(labels: np.ndarray, keep: np.ndarray, bottom: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def edge_profile(labels: np.ndarray, keep: np.ndarray, bottom: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(label, x, y) of each kept blob's lowest (or highest) pixel in every column it covers."""
     ids = np.where(keep, np.cumsum(keep) - 1, -1)
     compact = ids[labels]
@@ -136,31 +121,68 @@ class LineSamples:
         return len(self.x)
 
 
-def line_samples(small: np.ndarray, height: float) -> LineSamples:
-    """Each line's bottom edge, averaged per chunk of columns, fitted, sampled.
+@dataclass(frozen=True)
+class LinePoints:
+    """Each line's bottom edge averaged per chunk of columns (px at `WORK_DPI`), line by line."""
 
-    A line of text's bottom edge is its baseline with descenders: a robust polynomial
-    (degree by length, refitted without points off by more than a quarter letter) keeps
-    the baseline.  A rule's edge is exact, so it is followed closely (chunks of one letter
-    height, up to degree 7): the creases of a folded form bend rules in waves.
-    """
+    x: np.ndarray
+    y: np.ndarray
+    line: np.ndarray  # which line each point is on, 0-based and ascending
+    rule: np.ndarray  # per line: thin as a rule
+
+    def bend(self, width: int) -> float:
+        """How far the lines are from running straight across, in px: their points' mean
+        distance from each line's straight fit, plus their mean tilt over a quarter of the
+        page's ``width``; each line counts by its length (its tilt by length squared, the
+        surest).  Vectorised: the check every page pays before any fitting."""
+        if not len(self.x):
+            return 0.0
+        count = np.bincount(self.line).astype(float)
+        sx, sy = np.bincount(self.line, self.x), np.bincount(self.line, self.y)
+        sxx, sxy = np.bincount(self.line, self.x * self.x), np.bincount(self.line, self.x * self.y)
+        spread = np.maximum(count * sxx - sx * sx, 1e-9)
+        slope = (count * sxy - sx * sy) / spread
+        offset = (sy - slope * sx) / count
+        off = np.abs(self.y - offset[self.line] - slope[self.line] * self.x)
+        length = np.maximum(np.sqrt(spread * 12) / count, 1.0)  # from the points' spread: even steps
+        keep = count >= 3
+        if not keep.any():
+            return 0.0
+        deviation = np.average(off, weights=length[self.line] * keep[self.line] + 1e-12)
+        tilt = np.average(np.abs(slope[keep]), weights=length[keep] ** 2) * width / 4
+        return float(deviation + tilt)
+
+
+def line_points(small: np.ndarray, height: float) -> LinePoints:
+    """Each line's bottom edge (text lines and horizontal rules alike), averaged per chunk of
+    two letter heights, one for rules, whose edges are exact."""
     n, labels, stats = line_blobs(small, height)
     keep = _line_like(stats, height)
     if not keep.any():
-        return _no_samples()
+        return LinePoints(np.zeros(0), np.zeros(0), np.zeros(0, int), np.zeros(0, bool))
     thin = (stats[keep, cv2.CC_STAT_AREA] / stats[keep, cv2.CC_STAT_WIDTH]) <= RULE_THICKNESS * height
-    lab, xs, ys = _edge_profile(labels, keep, bottom=True)
+    lab, xs, ys = edge_profile(labels, keep, bottom=True)
     chunk = np.where(thin, max(round(height), 3), max(round(2 * height), 4))  # per line
     chunks = -(-small.shape[1] // 3)  # room for the most chunks a line can have
     key = lab * chunks + xs // chunk[lab]
     count = np.bincount(key)
     used = np.flatnonzero((count > 0) & (count >= chunk[np.arange(len(count)) // chunks] / 3))
-    cx = np.bincount(key, xs)[used] / count[used]
-    cy = np.bincount(key, ys)[used] / count[used]
-    starts = np.flatnonzero(np.diff(used // chunks, prepend=-1))
+    return LinePoints(np.bincount(key, xs)[used] / count[used], np.bincount(key, ys)[used] / count[used],
+                      used // chunks, thin)
+
+
+def line_samples(points: LinePoints, height: float) -> LineSamples:
+    """Each line fitted and sampled at its points, with its slope there.
+
+    A line of text's bottom edge is its baseline with descenders: a robust polynomial
+    (degree by length, refitted without points off by more than a quarter letter) keeps
+    the baseline.  A rule's edge is exact, so it is followed closely (up to degree 7): the
+    creases of a folded form bend rules in waves.
+    """
+    starts = np.flatnonzero(np.diff(points.line, prepend=-1))
     out: list[tuple[np.ndarray, ...]] = []
-    for x, y, line in zip(np.split(cx, starts[1:]), np.split(cy, starts[1:]), used[starts] // chunks):
-        if len(x) < 3 or (fit := _robust_fit(x, y, height, bool(thin[line]))) is None:
+    for x, y, line in zip(np.split(points.x, starts[1:]), np.split(points.y, starts[1:]), points.line[starts]):
+        if len(x) < 3 or (fit := _robust_fit(x, y, height, bool(points.rule[line]))) is None:
             continue
         length = min((x[-1] - x[0]) / WORK_DPI + 0.1, 3.0)
         out.append((x, fit(x), fit.deriv()(x), np.full(len(x), length)))
@@ -245,13 +267,13 @@ def trace_rows(slope: np.ndarray, x_ref: float) -> np.ndarray:
     return (source - rows[:, None]).astype(np.float32)
 
 
-def row_shift(small: np.ndarray, height: float) -> tuple[np.ndarray, LineSamples]:
+def row_shift(points: LinePoints, shape: tuple[int, int], height: float) -> tuple[np.ndarray, LineSamples]:
     """The vertical displacement that makes the page's lines horizontal, and the lines' samples."""
-    samples = line_samples(small, height)
-    gh, gw = _grid_shape(small.shape)
+    samples = line_samples(points, height)
+    gh, gw = _grid_shape(shape)
     if len(samples) < 3:
         return np.zeros((gh, gw), np.float32), samples
-    return trace_rows(slope_field(samples, small.shape), float(np.mean(samples.x))), samples
+    return trace_rows(slope_field(samples, shape), float(np.mean(samples.x))), samples
 
 
 @dataclass(frozen=True)
@@ -409,18 +431,20 @@ def _compose(dy: np.ndarray, dx: np.ndarray) -> np.ndarray:
     return cv2.remap(dy, cols.astype(np.float32), rows, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def find_warp(small: np.ndarray) -> Warp | None:
-    """How to straighten the page whose ink at `WORK_DPI` is ``small``; None when its lines
-    run straight: their points move by less than `MIN_ROW_SHIFT` on average, and no rule
-    by `MIN_SHIFT`."""
-    height = letter_height(small)
-    dy, samples = row_shift(small, height)
-    gh, gw = dy.shape
-    moved = np.abs(dy[_node(samples.y, gh), _node(samples.x, gw)])
-    rows_bent = len(moved) > 0 and float(np.average(moved, weights=samples.weight)) >= MIN_ROW_SHIFT
-    zero = np.zeros_like(dy)
-    if not rows_bent:
-        dy = zero
+def find_warp(small: np.ndarray, height: float) -> Warp | None:
+    """How to straighten the page whose ink at `WORK_DPI` is ``small`` (letters ``height`` px
+    high); None when its lines run straight: their points move by less than `MIN_ROW_SHIFT`
+    on average, and no rule by `MIN_SHIFT`.  A page whose lines run straight by
+    `LinePoints.bend` costs no fitting."""
+    points = line_points(small, height)
+    zero = np.zeros(_grid_shape(small.shape), np.float32)
+    dy = zero
+    if points.bend(small.shape[1]) >= MIN_ROW_SHIFT:
+        dy, samples = row_shift(points, small.shape, height)
+        moved = np.abs(dy[_node(samples.y, dy.shape[0]), _node(samples.x, dy.shape[1])])
+        if not len(moved) or float(np.average(moved, weights=samples.weight)) < MIN_ROW_SHIFT:
+            dy = zero
+    rows_bent = dy is not zero
     straight_rows = apply_warp(small, Warp(zero, dy), 1.0, binary=True) if rows_bent else small
     dx = column_shift(chains(rule_pieces(straight_rows, height), height), small.shape)
     if np.abs(dx).max() < MIN_SHIFT:

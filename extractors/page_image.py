@@ -20,12 +20,13 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from core.vietnamese import syllable_score
-from extractors.dewarp import WORK_DPI, apply_warp, find_warp, letter_height, line_blobs, work_ink
+from extractors.dewarp import RULE_THICKNESS, WORK_DPI, apply_warp, edge_profile, find_warp, line_blobs, work_ink
 from extractors.tesseract import OcrWord, mosaic, mosaic_words, ocr_words
 
 MIN_DPI, MAX_DPI = 100, 400
 DEFAULT_DPI = 300  # when the page has no image to take the resolution from
 MIN_TEXT_HEIGHT = 20  # px: tesseract misreads Vietnamese marks on smaller letters than this
+LETTER_INCH = 0.1  # a letter's height, for a page with too few letters to measure
 MAX_SKEW = 10.0  # degrees searched either way; beyond that a page is turned by a quarter
 TURN_DPI = 75  # resolution of the sideways test: lines of text still apart, ~10 ms a page
 RULE_INCH = 0.5  # ink runs this long are ruling lines, left out of the sideways test
@@ -37,6 +38,7 @@ FAINT = 55  # grey levels under the paper that still count as ink (a faded rule)
 SHADOW = 200  # grey level: paper darker than this (a photocopier's shadow, a fold) is evened out first
 SHADOW_SHARE = 0.001  # of the page, before `clean_background` spends its ~20 ms evening it out
 SOLID_INCH = 0.15  # a dark area this thick all through is no letter (bold text at quarter size is) but a blot or a scan's border
+CHECK_LINES = 4  # lines of text read both ways to confirm a page is upside down
 UPSIDE_DOWN = 1.0  # ink just above the lines over ink just below: upright 1.4–3.3, upside down 0.3–0.7 (measured)
 
 
@@ -134,17 +136,26 @@ def despeckle(gray: np.ndarray) -> np.ndarray:
     return out
 
 
-def text_height(binary: np.ndarray) -> float:
-    """Median height of letter-sized blobs: how big the text is, whatever the DPI claims.
+def text_height(binary: np.ndarray) -> tuple[float, float]:
+    """How big the text is, whatever the DPI claims: the median height of letter-sized blobs,
+    and that median weighted by each blob's ink (0 for both with fewer than 20 letters).
 
-    Counted on the image's top half: plenty of letters, half the cost.
+    The plain median decides whether letters are too small for tesseract.  The weighted
+    one is the letters' size when a form's dotted leaders outnumber them (r05's form: 19
+    px against 30 at 300 DPI): the line finding of `extractors.dewarp` and `half_turn` go
+    by it.  Counted on the image's top half: plenty of letters, half the cost.
     """
     top = binary[: max(binary.shape[0] // 2, 1)]
     _, _, stats, _ = cv2.connectedComponentsWithStats(top, connectivity=8)
     heights = stats[1:, cv2.CC_STAT_HEIGHT]
     widths = stats[1:, cv2.CC_STAT_WIDTH]
-    letters = heights[(heights >= 4) & (heights <= 120) & (widths <= 2 * heights) & (widths >= 2)]
-    return float(np.median(letters)) if len(letters) >= 20 else 0.0
+    letters = (heights >= 4) & (heights <= 120) & (widths <= 2 * heights) & (widths >= 2)
+    if letters.sum() < 20:
+        return 0.0, 0.0
+    order = np.argsort(heights[letters], kind="stable")
+    ink_so_far = np.cumsum(stats[1:, cv2.CC_STAT_AREA][letters][order])
+    weighted = heights[letters][order][np.searchsorted(ink_so_far, ink_so_far[-1] / 2)]
+    return float(np.median(heights[letters])), float(weighted)
 
 
 def row_sharpness(image: np.ndarray, angle: float = 0.0) -> float:
@@ -233,22 +244,21 @@ def reading_score(words: list[OcrWord]) -> float:
     return confidence + (syllable_score(" ".join(w.text for w in words)) or 0.0)
 
 
-def reading_turn(gray: np.ndarray, text: np.ndarray, dpi: float, first: int = 270) -> int:
-    """Which of two opposite turns, ``first`` (270 by default: clockwise) or half a turn more,
-    stands a page's letters upright; 0 if neither reads.
+def reading_turn(gray: np.ndarray, text: np.ndarray, dpi: float) -> int:
+    """Which quarter-turn (90 or 270 degrees) stands a sideways page's letters upright; 0 if neither.
 
     Turned either way the lines run across, but one way the letters stand on their heads.
-    The page's densest strip of text, turned by ``first`` and that turned upside down, is
+    The page's densest strip of text, turned clockwise and that turned upside down, is
     read in one tesseract run: the right way up reads as Vietnamese with confident words
     (0.7–0.95 mean confidence, 0.7–1.0 good syllables on the fixtures and real scans), the
     other as junk (0.3–0.6 and 0.15–0.45).  A page where neither reading does is left alone.
     """
-    band = text_band(turned(gray, first), turned(text, first), dpi)
+    band = text_band(turned(gray, 270), turned(text, 270), dpi)
     sheet, spans = mosaic([Image.fromarray(band), Image.fromarray(turned(band, 180))], BAND_GAP)
-    one_way, other_way = (reading_score(ws) for ws in mosaic_words(ocr_words(sheet, 6), spans, BAND_GAP / 2))
-    if max(one_way, other_way) < MIN_READING:
+    clockwise, anticlockwise = (reading_score(ws) for ws in mosaic_words(ocr_words(sheet, 6), spans, BAND_GAP / 2))
+    if max(clockwise, anticlockwise) < MIN_READING:
         return 0
-    return first if one_way >= other_way else (first + 180) % 360
+    return 270 if clockwise >= anticlockwise else 90
 
 
 def quarter_turn(gray: np.ndarray, binary: np.ndarray, dpi: float) -> int:
@@ -261,53 +271,108 @@ def quarter_turn(gray: np.ndarray, binary: np.ndarray, dpi: float) -> int:
     return reading_turn(gray, text, dpi) if sideways_ratio(text) > SIDEWAYS else 0
 
 
-def mark_balance(small: np.ndarray, height: float) -> float | None:
+@dataclass(frozen=True)
+class TextLine:
+    """A line of text at `WORK_DPI`: its columns, and the rows of its letters' body, from the
+    median of its columns' tops to that of their bottoms (mean line and baseline, whichever way up)."""
+
+    left: int
+    right: int
+    top: int
+    bottom: int
+
+
+def text_lines(small: np.ndarray, height: float) -> list[TextLine]:
+    """The lines of text in ``small`` (ink at `WORK_DPI`, letters ``height`` high), longest first:
+    the closed letter blobs of `dewarp.line_blobs` at least four letters long and at most
+    three high, and not as thin as a rule."""
+    n, labels, stats = line_blobs(small, height)
+    keep = (stats[:, cv2.CC_STAT_WIDTH] >= 4 * height) & (stats[:, cv2.CC_STAT_HEIGHT] <= 3 * height)
+    keep[0] = False
+    if not keep.any():
+        return []
+    top = _median_by(*edge_profile(labels, keep, bottom=False))
+    bottom = _median_by(*edge_profile(labels, keep, bottom=True))
+    boxes = stats[keep]
+    lines = [TextLine(int(x), int(x + w), int(t), int(b)) for (x, _, w, _, _), t, b in zip(boxes, top, bottom)
+             if b - t + 1 >= RULE_THICKNESS * height]
+    return sorted(lines, key=lambda line: line.left - line.right)
+
+
+def _median_by(group: np.ndarray, _: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The (lower) median of ``values`` in each group 0..n-1 (every group present)."""
+    order = np.lexsort((values, group))
+    starts = np.flatnonzero(np.diff(group[order], prepend=-1))
+    ends = np.append(starts[1:], len(order))
+    return values[order][(starts + ends - 1) // 2]
+
+
+def mark_balance(small: np.ndarray, lines: list[TextLine], height: float) -> float | None:
     """Ink in the band just above each line of text over ink in the band just below it.
 
     Vietnamese stacks its marks above the letters (tone marks, circumflex, breve, the dots
     of i) and ascenders outnumber descenders, while only the dot of the heavy tone goes
-    below: upright pages measure 1.16–2.5 here, the same pages upside down 0.41–0.80.
-    Lines are the closed letter blobs of `dewarp.line_blobs` in ``small`` (ink at
-    `WORK_DPI`, ``height``: its letters' height), spanning from the median of their columns' tops to that of their
-    bottoms (the mean line and the baseline, whichever way up); each band is 0.8 of that
-    span.  None without text lines.
+    below: upright pages measure 1.4–3.3 here, the same pages upside down 0.3–0.7.  Each
+    band is 0.8 of the line's body; ruling lines are left out.  None without text lines.
     """
     stroke = max(round(2 * height), 3)
     rules = cv2.max(cv2.morphologyEx(small, cv2.MORPH_OPEN, np.ones((stroke, 1), np.uint8)),
                     cv2.morphologyEx(small, cv2.MORPH_OPEN, np.ones((1, 2 * stroke), np.uint8)))
     letters = cv2.subtract(small, rules) > 0
-    n, labels, stats = line_blobs(small, height)
     above = below = 0
-    for i in range(1, n):
-        x, y, w, h, _ = (int(v) for v in stats[i])
-        if w < 4 * height or h > 3 * height:
-            continue
-        blob = labels[y : y + h, x : x + w] == i
-        columns = blob.any(axis=0)
-        top = y + int(np.median(np.argmax(blob, axis=0)[columns]))
-        bottom = y + h - 1 - int(np.median(np.argmax(blob[::-1], axis=0)[columns]))
-        band = max(round(0.8 * (bottom - top + 1)), 1)
-        above += int(letters[max(top - band, 0) : top, x : x + w].sum())
-        below += int(letters[bottom + 1 : bottom + 1 + band, x : x + w].sum())
+    for line in lines:
+        band = max(round(0.8 * (line.bottom - line.top + 1)), 1)
+        above += int(letters[max(line.top - band, 0) : line.top, line.left : line.right].sum())
+        below += int(letters[line.bottom + 1 : line.bottom + 1 + band, line.left : line.right].sum())
     return above / below if below else None
 
 
-def half_turn(gray: np.ndarray, dpi: float) -> int:
-    """180 if the straightened page is upside down, else 0.
+def _line_crops(gray: np.ndarray, lines: list[TextLine], factor: float) -> list[Image.Image]:
+    """The page's longest lines of text (`CHECK_LINES`), cut out whole with their marks, rules painted white."""
+    crops = []
+    for line in lines[:CHECK_LINES]:
+        reach = line.bottom - line.top + 1
+        top, bottom = max(line.top - reach, 0), line.bottom + reach
+        crop = gray[round(top / factor) : round(bottom / factor), round(line.left / factor) : round(line.right / factor)]
+        crops.append(Image.fromarray(_without_rules(crop, 1 / factor * WORK_DPI)))
+    return crops
 
-    `mark_balance` costs a few milliseconds, so every page pays it; only a page it finds
-    upside down pays for the strip read both ways (`reading_turn`) that confirms it.  It
-    reads the page's ink by Otsu's threshold on a `WORK_DPI` copy: averaging away the
-    sensor's specks keeps the bands above and below the lines apart (1.4–3.3 against
-    0.3–0.7 on the noisy fixtures, 1.1–1.3 against 0.8–0.9 at full resolution).
+
+def _without_rules(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """``gray`` with its ruling lines (ink runs over `RULE_INCH` across or the whole height down) painted white."""
+    binary = ink(gray)
+    length = max(round(RULE_INCH * dpi), 3)
+    rules = cv2.max(cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((1, length), np.uint8)),
+                    cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((min(length, gray.shape[0]), 1), np.uint8)))
+    out = gray.copy()
+    out[cv2.dilate(rules, np.ones((3, 3), np.uint8)) > 0] = 255
+    return out
+
+
+def half_turn(gray: np.ndarray, dpi: float, letters: float) -> int:
+    """180 if the straightened page (its letters ``letters`` px high) is upside down, else 0.
+
+    `mark_balance` costs a few milliseconds, so every page pays it.  It reads the page's
+    ink by Otsu's threshold on a `WORK_DPI` copy: averaging away the sensor's specks keeps
+    the bands above and below the lines apart (1.4–3.3 against 0.3–0.7 on the noisy
+    fixtures, 1.1–1.3 against 0.8–0.9 at full resolution).  Only a page it finds upside
+    down pays for one tesseract run that confirms it: its longest lines, cut out whole,
+    read as they are and turned, must read as Vietnamese (`MIN_READING`) turned, and better.
     """
     factor = WORK_DPI / dpi
     small = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
     _, small = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    balance = mark_balance(small, letter_height(small))
+    height = letters * factor
+    lines = text_lines(small, height)
+    balance = mark_balance(small, lines, height)
     if balance is None or balance >= UPSIDE_DOWN:
         return 0
-    return reading_turn(gray, text_ink(ink(gray), dpi), dpi, first=0)
+    crops = _line_crops(gray, lines, factor)
+    sheet, spans = mosaic(crops + [im.rotate(180) for im in crops], BAND_GAP)
+    found = mosaic_words(ocr_words(sheet, 6), spans, BAND_GAP / 2)
+    as_is = reading_score([w for ws in found[: len(crops)] for w in ws])
+    turned_over = reading_score([w for ws in found[len(crops):] for w in ws])
+    return 180 if turned_over >= MIN_READING and turned_over > as_is else 0
 
 
 def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
@@ -326,19 +391,19 @@ def upright_page(gray: np.ndarray, dpi: float) -> PageImage:
     binary = ink(gray)
     turn = quarter_turn(gray, binary, dpi)
     gray, binary = turned(gray, turn), turned(binary, turn)
-    height = text_height(binary)
+    height, letters = text_height(binary)
     scale = 1.0
     if 0 < height < MIN_TEXT_HEIGHT:
         scale = MIN_TEXT_HEIGHT / height
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         binary = ink(gray)
-        height = MIN_TEXT_HEIGHT
     dpi *= scale
+    letters = letters * scale or LETTER_INCH * dpi
     angle = skew_angle(binary)
     gray = rotate(gray, angle)
-    warp = find_warp(work_ink(binary, dpi, angle))
+    warp = find_warp(work_ink(binary, dpi, angle), letters * WORK_DPI / dpi)
     if warp is not None:
         gray = apply_warp(gray, warp, dpi / WORK_DPI)
-    flip = half_turn(gray, dpi)
+    flip = half_turn(gray, dpi, letters)
     return PageImage(gray=turned(gray, flip), dpi=dpi, turn=(turn + flip) % 360, skew=angle, scale=scale,
                      warp=warp.shift if warp is not None else 0.0)
