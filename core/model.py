@@ -80,6 +80,7 @@ class Page:
     repairs: list[str] = field(default_factory=list)  # named fixes applied, e.g. "decode_tcvn3(.VnTime)"
     quality_raw: float | None = None  # `quality` before any repair
     confidence: float | None = None  # mean OCR word confidence (0–1) on OCR'd pages; None for a text layer
+    text_layer: str | None = None  # an OCR'd scan's own text layer (a signature box stamped over it), kept apart
 
 
 @dataclass

@@ -20,6 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from core.model import METHOD_OCR, Cell, Page, Table
@@ -44,11 +45,13 @@ _JUNK = re.compile(r"^[|_\-—–~'`\".,:;!/\\\[\](){}<>=+*^°]+$")  # what nois
 
 @dataclass(frozen=True)
 class ScanPage:
-    """A PDF page to read by OCR: its number, the resolution of its scan, its size in points."""
+    """A PDF page to read by OCR: its number, the resolution of its scan, its size in points,
+    and whether the text layer over it (a scan's signature box) is kept beside the OCR text."""
 
     number: int
     dpi: float
     size: tuple[float, float]
+    keep_text_layer: bool = False
 
 
 def ocr_pdf_pages(path: str | Path, pages: list[ScanPage]) -> dict[int, tuple[Page, list[Table]]]:
@@ -65,13 +68,41 @@ def ocr_pdf_pages(path: str | Path, pages: list[ScanPage]) -> dict[int, tuple[Pa
     def read(scan: ScanPage) -> tuple[Page, list[Table]]:
         with lock:
             gray = render(pdf, scan.number - 1, scan.dpi)
-        return ocr_page(gray, scan.dpi, scan.number, scan.size)
+            layer = text_layer(pdf, scan.number - 1) if scan.keep_text_layer else None
+        page, tables = ocr_page(gray, scan.dpi, scan.number, scan.size)
+        return replace(page, text_layer=layer), tables
 
     try:
         with ThreadPoolExecutor(max_workers=min(cores(), len(pages))) as pool:
             return dict(zip((p.number for p in pages), pool.map(read, pages)))
     finally:
         pdf.close()
+
+
+def text_layer(pdf: pdfium.PdfDocument, index: int) -> str | None:
+    """The text a scanned page's PDF text layer holds, NFC, or None when it holds none.
+
+    Signing software stamps a box of text over the scan: as page content (our signed
+    fixture) or as the appearance of a signature form field (r06, r07), which neither
+    pdfplumber nor pdfium's text reads, nor pdfium renders without a form environment.
+    So the page's annotations are flattened into its content first, in this document
+    only, after its image was rendered.
+    """
+    page = pdf[index]
+    try:
+        if pdfium_c.FPDFPage_GetAnnotCount(page.raw) > 0 and \
+                pdfium_c.FPDFPage_Flatten(page.raw, pdfium_c.FLAT_NORMALDISPLAY) == pdfium_c.FLATTEN_SUCCESS:
+            page.close()
+            page = pdf[index]
+        textpage = page.get_textpage()
+        try:
+            text = textpage.get_text_bounded()
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+    lines = [" ".join(line.split()) for line in nfc(text).replace("\r", "\n").split("\n")]
+    return "\n".join(line for line in lines if line) or None
 
 
 def ocr_page(gray: np.ndarray, dpi: float, number: int, size: tuple[float, float]) -> tuple[Page, list[Table]]:
