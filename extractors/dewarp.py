@@ -16,8 +16,8 @@ page so they run straight, in two passes on a copy of the ink at `WORK_DPI`:
   agree on, and every rule made vertical where the most rules are seen.
 
 Both give the displacement on a coarse grid (`CELL`), composed into one `Warp`; the page
-is resampled once, only when its lines move enough to matter (`MIN_ROW_SHIFT`,
-`MIN_SHIFT`), so a flat page pays for the analysis alone (tens of milliseconds).
+is resampled once, only when its lines move enough to matter (`MIN_SHIFT`), so a flat
+page pays for the analysis alone (tens of milliseconds).
 """
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ from numpy.polynomial import Polynomial
 
 WORK_DPI = 100  # the analysis resolution: a line of body text is ~10 px high, rules stay one pixel wide
 CELL = 8  # px at WORK_DPI between the nodes of a displacement grid
-MIN_SHIFT = 3.0  # px at WORK_DPI (0.03 inch, a third of a letter): a rule moved less is left alone
-MIN_ROW_SHIFT = 1.5  # px at WORK_DPI: the mean move of the lines' points below which rows are left alone
+MIN_SHIFT = 3.0  # px at WORK_DPI (0.03 inch, a third of a letter): a line or rule moved less is left alone
+MIN_BEND = 1.5  # px at WORK_DPI: lines this close to straight (`LinePoints.bend`) are not even fitted
 RULE_THICKNESS = 0.4  # letter heights: a line blob thinner than this on average is a rule
 ROW_SIGMA = (0.4, 0.06)  # inches (across, down) over which a line's slope speaks for its neighbourhood
 WIDE = 4.0  # times ROW_SIGMA: where no line is near, slopes come from this far, fading to none
@@ -431,18 +431,24 @@ def _compose(dy: np.ndarray, dx: np.ndarray) -> np.ndarray:
     return cv2.remap(dy, cols.astype(np.float32), rows, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, q * cumulative[-1])])
+
+
 def find_warp(small: np.ndarray, height: float) -> Warp | None:
     """How to straighten the page whose ink at `WORK_DPI` is ``small`` (letters ``height`` px
-    high); None when its lines run straight: their points move by less than `MIN_ROW_SHIFT`
-    on average, and no rule by `MIN_SHIFT`.  A page whose lines run straight by
-    `LinePoints.bend` costs no fitting."""
+    high); None when its lines run straight: nine in ten of their points (by length) move by
+    less than `MIN_SHIFT` (a signature's long stroke is one line among many), and no rule
+    does.  A page whose lines are that straight by `LinePoints.bend` costs no fitting."""
     points = line_points(small, height)
     zero = np.zeros(_grid_shape(small.shape), np.float32)
     dy = zero
-    if points.bend(small.shape[1]) >= MIN_ROW_SHIFT:
+    if points.bend(small.shape[1]) >= MIN_BEND:
         dy, samples = row_shift(points, small.shape, height)
         moved = np.abs(dy[_node(samples.y, dy.shape[0]), _node(samples.x, dy.shape[1])])
-        if not len(moved) or float(np.average(moved, weights=samples.weight)) < MIN_ROW_SHIFT:
+        if not len(moved) or _weighted_quantile(moved, samples.weight, 0.9) < MIN_SHIFT:
             dy = zero
     rows_bent = dy is not zero
     straight_rows = apply_warp(small, Warp(zero, dy), 1.0, binary=True) if rows_bent else small
