@@ -442,17 +442,20 @@ def find_warp(small: np.ndarray, height: float) -> Warp | None:
     high); None when its lines run straight: nine in ten of their points (by length) move by
     less than `MIN_SHIFT` (a signature's long stroke is one line among many), and no rule
     does.  A page whose lines are that straight by `LinePoints.bend` costs no fitting."""
-    points = line_points(small, height)
     zero = np.zeros(_grid_shape(small.shape), np.float32)
-    dy = zero
-    if points.bend(small.shape[1]) >= MIN_BEND:
-        dy, samples = row_shift(points, small.shape, height)
-        moved = np.abs(dy[_node(samples.y, dy.shape[0]), _node(samples.x, dy.shape[1])])
-        if not len(moved) or _weighted_quantile(moved, samples.weight, 0.9) < MIN_SHIFT:
-            dy = zero
-    rows_bent = dy is not zero
-    straight_rows = apply_warp(small, Warp(zero, dy), 1.0, binary=True) if rows_bent else small
+    dy = _bent_rows(small, height)
+    straight_rows = small if dy is None else apply_warp(small, Warp(zero, dy), 1.0, binary=True)
     dx = column_shift(chains(rule_pieces(straight_rows, height), height), small.shape)
     if np.abs(dx).max() < MIN_SHIFT:
-        return Warp(zero, dy) if rows_bent else None
-    return Warp(dx, _compose(dy, dx) if rows_bent else zero)
+        return None if dy is None else Warp(zero, dy)
+    return Warp(dx, zero if dy is None else _compose(dy, dx))
+
+
+def _bent_rows(small: np.ndarray, height: float) -> np.ndarray | None:
+    """`row_shift`'s displacement, or None when the page's lines run straight."""
+    points = line_points(small, height)
+    if points.bend(small.shape[1]) < MIN_BEND:
+        return None
+    dy, samples = row_shift(points, small.shape, height)
+    moved = np.abs(dy[_node(samples.y, dy.shape[0]), _node(samples.x, dy.shape[1])])
+    return dy if len(moved) and _weighted_quantile(moved, samples.weight, 0.9) >= MIN_SHIFT else None

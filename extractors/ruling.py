@@ -99,7 +99,12 @@ def _positions(profile: np.ndarray, min_ink: float, gap: int) -> list[int]:
 
 
 def _peaks(profile: np.ndarray, gap: int, offset: int) -> list[int]:
-    """Positions holding the most ink within ``gap`` either side, and at least twice the run's median."""
+    """Positions holding the most ink within ``gap`` either side, and at least twice the run's
+    median; the run's centre when none stands out (one broad line).
+
+    >>> _peaks(np.array([30] * 9), 2, 10)
+    [14]
+    """
     wide = np.pad(profile, gap, mode="edge")
     window = np.lib.stride_tricks.sliding_window_view(wide, 2 * gap + 1).max(axis=1)
     tall = (profile == window) & (profile >= 2 * np.median(profile))
@@ -107,7 +112,7 @@ def _peaks(profile: np.ndarray, gap: int, offset: int) -> list[int]:
     for i in np.flatnonzero(tall):
         if not peaks or i - peaks[-1] > gap:
             peaks.append(int(i))
-    return [offset + p for p in peaks]
+    return [offset + p for p in peaks] or [offset + (len(profile) - 1) // 2]
 
 
 def _inked(mask: np.ndarray, fixed: int, lo: int, hi: int, horizontal: bool, tol: int) -> float:
