@@ -25,7 +25,7 @@ from extractors.ruling import find_grids, line_masks
 from pipeline.convert.process import process_file
 from tests.fixtures import scans
 from tests.fixtures.metrics import indicator_agreement
-from tests.fixtures.scans import WARPED_SCANS, bow_field, build_all, upright_twin
+from tests.fixtures.scans import WARPED_SCANS, bend, bow_field, build_all, upright_twin
 
 SLICE = ["phuluc1_000_200dpi_noisy_bowed_2pc", "phuluc1_000_200dpi_noisy_skewed_-5",
          "phuluc1_000_200dpi_noisy_upside_down"]  # the rest of WARPED_SCANS: benchmarks/ocr.py
@@ -38,14 +38,6 @@ def _page(pdf: Path, dpi: int, index: int = 0) -> np.ndarray:
         return render(doc, index, dpi)
     finally:
         doc.close()
-
-
-def _bowed(gray: np.ndarray, bow: float, seed: int) -> np.ndarray:
-    """``gray`` bent as `scans.degrade` bends a page."""
-    rows, cols = gray.shape
-    map_y = np.arange(rows, dtype=np.float32)[:, None] - bow_field(rows, cols, bow, seed)
-    map_x = np.broadcast_to(np.arange(cols, dtype=np.float32)[None, :], (rows, cols)).copy()
-    return cv2.remap(gray, map_x, map_y, cv2.INTER_CUBIC, borderValue=255)
 
 
 def _no_call(*_args: object, **_kwargs: object) -> None:
@@ -84,7 +76,7 @@ def test_bowed_table_keeps_its_grid(built: dict[str, Path], name: str, bow: floa
     """Straightened, a bowed page's ruled table has the rows, columns and merged cells the PDF draws."""
     vector = extract_pdf(built[name]).tables[0]
     want = {(c.row, c.col, c.rowspan, c.colspan) for c in vector.cells}
-    bent = _bowed(_page(built[name], 200), bow, seed)
+    bent = bend(_page(built[name], 200), bow, seed)
 
     def grid_cells(gray: np.ndarray) -> set[tuple[int, int, int, int]]:
         grids = find_grids(*line_masks(ink(gray), 200), 200)
