@@ -116,7 +116,7 @@ def ocr_page(gray: np.ndarray, dpi: float, number: int, size: tuple[float, float
     page = upright_page(gray, dpi)
     if page.turn % 180:
         size = (size[1], size[0])
-    grids, rules = page_rules(ink(page.gray), page.dpi)
+    grids, rules = page_rules(ink(page.gray, faint=True), page.dpi)
     clean = _wipe(despeckle(page.gray), rules)
     if not grids:
         words = [w for w in ocr_words(Image.fromarray(clean), PSM_TEXT) if not _junk(w) and not _noise(w)]

@@ -20,7 +20,7 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from core.vietnamese import syllable_score
-from extractors.dewarp import RULE_THICKNESS, WORK_DPI, apply_warp, edge_profile, find_warp, line_blobs, work_ink
+from extractors.dewarp import RULE_THICKNESS, WORK_DPI, Blobs, apply_warp, find_warp, kept_edges, line_blobs, work_ink
 from extractors.tesseract import OcrWord, mosaic, mosaic_words, ocr_words
 
 MIN_DPI, MAX_DPI = 100, 400
@@ -75,22 +75,25 @@ def render(pdf: pdfium.PdfDocument, index: int, dpi: float) -> np.ndarray:
     return np.asarray(bitmap.to_pil().convert("L"))
 
 
-def ink(gray: np.ndarray) -> np.ndarray:
-    """Ink as 255 on 0 after a light blur, which keeps hairline rules whole: darker than
-    Otsu's threshold, or faint (`FAINT` grey levels under the paper) and away from dark ink.
+def ink(gray: np.ndarray, faint: bool = False) -> np.ndarray:
+    """Ink as 255 on 0, by Otsu's threshold after a light blur: keeps hairline rules whole.
 
-    Otsu's threshold splits black print from paper; a photocopy's faded rules (r05's form,
-    140–200 on paper evened to 255) fall on the paper's side of it, and its grid with them.
-    The soft edges of dark letters are as faint, but touch them: counted, they thicken a
-    line of text until its letters join into runs the ruling search takes for rules.
+    With ``faint``, for the ruling search, pixels `FAINT` grey levels under the paper count
+    too, away from dark ink: Otsu's threshold splits black print from paper, and a
+    photocopy's faded rules (r05's form, 140–200 on paper evened to 255) fall on the
+    paper's side of it, and its grid with them.  The soft edges of dark letters are as
+    faint, but touch them: counted, they thicken a line of text until its letters join into
+    runs the ruling search takes for rules.
     """
     smooth = cv2.GaussianBlur(gray, (3, 3), 0)
     otsu, dark = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    paper = float(np.percentile(smooth[::8, ::8], 90))
-    if paper - FAINT <= otsu:
+    if not faint:
         return dark
-    _, faint = cv2.threshold(smooth, paper - FAINT, 255, cv2.THRESH_BINARY_INV)
-    return cv2.bitwise_or(dark, cv2.bitwise_and(faint, cv2.bitwise_not(cv2.dilate(dark, np.ones((3, 3), np.uint8)))))
+    level = float(np.percentile(smooth[::8, ::8], 90)) - FAINT
+    if level <= otsu:
+        return dark
+    _, pale = cv2.threshold(smooth, level, 255, cv2.THRESH_BINARY_INV)
+    return cv2.bitwise_or(dark, cv2.bitwise_and(pale, cv2.bitwise_not(cv2.dilate(dark, np.ones((3, 3), np.uint8)))))
 
 
 def clean_background(gray: np.ndarray, dpi: float) -> np.ndarray:
@@ -282,17 +285,17 @@ class TextLine:
     bottom: int
 
 
-def text_lines(small: np.ndarray, height: float) -> list[TextLine]:
-    """The lines of text in ``small`` (ink at `WORK_DPI`, letters ``height`` high), longest first:
-    the closed letter blobs of `dewarp.line_blobs` at least four letters long and at most
-    three high, and not as thin as a rule."""
-    n, labels, stats = line_blobs(small, height)
+def text_lines(blobs: Blobs, height: float) -> list[TextLine]:
+    """The lines of text among a page's line blobs at `WORK_DPI` (`dewarp.line_blobs`, letters
+    ``height`` high), longest first: at least four letters long and at most three high, and
+    not as thin as a rule."""
+    stats = blobs.stats
     keep = (stats[:, cv2.CC_STAT_WIDTH] >= 4 * height) & (stats[:, cv2.CC_STAT_HEIGHT] <= 3 * height)
     keep[0] = False
     if not keep.any():
         return []
-    top = _median_by(*edge_profile(labels, keep, bottom=False))
-    bottom = _median_by(*edge_profile(labels, keep, bottom=True))
+    top = _median_by(*kept_edges(blobs.tops, keep))
+    bottom = _median_by(*kept_edges(blobs.bottoms, keep))
     boxes = stats[keep]
     lines = [TextLine(int(x), int(x + w), int(t), int(b)) for (x, _, w, _, _), t, b in zip(boxes, top, bottom)
              if b - t + 1 >= RULE_THICKNESS * height]
@@ -300,8 +303,8 @@ def text_lines(small: np.ndarray, height: float) -> list[TextLine]:
 
 
 def _median_by(group: np.ndarray, _: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """The (lower) median of ``values`` in each group 0..n-1 (every group present)."""
-    order = np.lexsort((values, group))
+    """The (lower) median of ``values`` (px, under 2**20) in each group 0..n-1 (every group present)."""
+    order = np.argsort(group.astype(np.int64) << 20 | values)
     starts = np.flatnonzero(np.diff(group[order], prepend=-1))
     ends = np.append(starts[1:], len(order))
     return values[order][(starts + ends - 1) // 2]
@@ -349,21 +352,23 @@ def _without_rules(gray: np.ndarray, dpi: float) -> np.ndarray:
     return out
 
 
-def half_turn(gray: np.ndarray, dpi: float, letters: float) -> int:
+def half_turn(gray: np.ndarray, dpi: float, letters: float, blobs: Blobs | None = None) -> int:
     """180 if the straightened page (its letters ``letters`` px high) is upside down, else 0.
 
-    `mark_balance` costs a few milliseconds, so every page pays it.  It reads the page's
+    `mark_balance` costs a few milliseconds, so every page pays it.  It counts the page's
     ink by Otsu's threshold on a `WORK_DPI` copy: averaging away the sensor's specks keeps
     the bands above and below the lines apart (1.4–3.3 against 0.3–0.7 on the noisy
-    fixtures, 1.1–1.3 against 0.8–0.9 at full resolution).  Only a page it finds upside
-    down pays for one tesseract run that confirms it: its longest lines, cut out whole,
-    read as they are and turned, must read as Vietnamese (`MIN_READING`) turned, and better.
+    fixtures, 1.1–1.3 against 0.8–0.9 at full resolution).  The lines are ``blobs`` when
+    the dewarping found them on this very page, else found on that copy.  Only a page it
+    finds upside down pays for one tesseract run that confirms it: its longest lines, cut
+    out whole, read as they are and turned, must read as Vietnamese (`MIN_READING`) turned,
+    and better.
     """
     factor = WORK_DPI / dpi
     small = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
     _, small = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     height = letters * factor
-    lines = text_lines(small, height)
+    lines = text_lines(blobs if blobs is not None else line_blobs(small, height), height)
     balance = mark_balance(small, lines, height)
     if balance is None or balance >= UPSIDE_DOWN:
         return 0
@@ -400,10 +405,10 @@ def upright_page(gray: np.ndarray, dpi: float) -> PageImage:
     dpi *= scale
     letters = letters * scale or LETTER_INCH * dpi
     angle = skew_angle(binary)
-    gray = rotate(gray, angle)
-    warp = find_warp(work_ink(binary, dpi, angle), letters * WORK_DPI / dpi)
-    if warp is not None:
-        gray = apply_warp(gray, warp, dpi / WORK_DPI)
-    flip = half_turn(gray, dpi, letters)
+    small, letter = work_ink(binary, dpi, angle), letters * WORK_DPI / dpi
+    blobs = line_blobs(small, letter)
+    warp = find_warp(small, letter, blobs)
+    gray = rotate(gray, angle) if warp is None else apply_warp(gray, warp, dpi / WORK_DPI, angle=angle)
+    flip = half_turn(gray, dpi, letters, blobs if warp is None else None)
     return PageImage(gray=turned(gray, flip), dpi=dpi, turn=(turn + flip) % 360, skew=angle, scale=scale,
                      warp=warp.shift if warp is not None else 0.0)

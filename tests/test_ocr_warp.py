@@ -18,7 +18,7 @@ import pytest
 
 from core.vietnamese import syllable_score
 from extractors import dewarp, page_image
-from extractors.dewarp import WORK_DPI, Piece, apply_warp, chains, column_shift, find_warp, work_ink
+from extractors.dewarp import WORK_DPI, Piece, apply_warp, chains, column_shift, find_warp, line_blobs, work_ink
 from extractors.page_image import clean_background, half_turn, ink, render, rotate, skew_angle, text_height, turned
 from extractors.pdf import extract_pdf
 from extractors.ruling import find_grids, line_masks
@@ -44,9 +44,13 @@ def _no_call(*_args: object, **_kwargs: object) -> None:
     raise AssertionError("called on a page that does not need it")
 
 
+def _warp(binary: np.ndarray, dpi: int, angle: float = 0.0) -> dewarp.Warp | None:
+    small, letter = work_ink(binary, dpi, angle), text_height(binary)[1] * WORK_DPI / dpi
+    return find_warp(small, letter, line_blobs(small, letter))
+
+
 def _straightened(gray: np.ndarray, dpi: int) -> np.ndarray:
-    binary = ink(gray)
-    warp = find_warp(work_ink(binary, dpi), text_height(binary)[1] * WORK_DPI / dpi)
+    warp = _warp(ink(gray), dpi)
     assert warp is not None
     return apply_warp(gray, warp, dpi / WORK_DPI)
 
@@ -89,7 +93,7 @@ def test_bowed_table_keeps_its_grid(built: dict[str, Path], name: str, bow: floa
 def test_flat_page_costs_no_fitting(table_page: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dewarp, "line_samples", _no_call)
     binary = ink(rotate(table_page, 0.4))
-    assert find_warp(work_ink(binary, 150, skew_angle(binary)), text_height(binary)[1] * WORK_DPI / 150) is None
+    assert _warp(binary, 150, skew_angle(binary)) is None
 
 
 def test_crease_shift_is_chained_by_agreement() -> None:
