@@ -31,7 +31,7 @@ from numpy.polynomial import Polynomial
 WORK_DPI = 100  # the analysis resolution: a line of body text is ~10 px high, rules stay one pixel wide
 CELL = 8  # px at WORK_DPI between the nodes of a displacement grid
 MIN_SHIFT = 3.0  # px at WORK_DPI (0.03 inch, a third of a letter): a line or rule moved less is left alone
-MIN_BEND = 2.0  # px at WORK_DPI: lines this close to straight (`LinePoints.bend`) are not even fitted
+MIN_BEND = 2.0  # px at WORK_DPI: lines this close to straight (`LinePoints.bend`, a cheap, lower MIN_SHIFT) are not even fitted
 RULE_THICKNESS = 0.4  # letter heights: a line blob thinner than this on average is a rule
 ROW_SIGMA = (0.4, 0.06)  # inches (across, down) over which a line's slope speaks for its neighbourhood
 WIDE = 4.0  # times ROW_SIGMA: where no line is near, slopes come from this far, fading to none
@@ -154,11 +154,11 @@ class LinePoints:
     rule: np.ndarray  # per line: thin as a rule
 
     def bend(self, width: int) -> float:
-        """How far the lines are from running straight across, in px: their points' median
-        distance from each line's straight fit (an edge under a letter's overhang is one
-        point off), plus their mean tilt over a quarter of the page's ``width``; each line
-        counts by its length (its tilt by length squared, the surest).  Vectorised: the
-        check every page pays before any fitting."""
+        """How far the lines are from running straight across, in px: nine in ten of their
+        points (by their line's length) are nearer than this to the height their line's
+        straight fit has at the page's middle, which takes in a line's tilt and its bow as
+        the displacement field would.  Vectorised: the check every page pays before any
+        fitting."""
         if not len(self.x):
             return 0.0
         count = np.bincount(self.line).astype(float)
@@ -166,15 +166,11 @@ class LinePoints:
         sxx, sxy = np.bincount(self.line, self.x * self.x), np.bincount(self.line, self.x * self.y)
         spread = np.maximum(count * sxx - sx * sx, 1e-9)
         slope = (count * sxy - sx * sy) / spread
-        offset = (sy - slope * sx) / count
-        off = np.abs(self.y - offset[self.line] - slope[self.line] * self.x)
-        length = np.maximum(np.sqrt(spread * 12) / count, 1.0)  # from the points' spread: even steps
-        keep = count >= 3
-        if not keep.any():
+        middle = (sy - slope * sx) / count + slope * width / 2
+        length = np.maximum(np.sqrt(spread * 12) / count, 1.0) * (count >= 3)  # from the points' spread: even steps
+        if not length.any():
             return 0.0
-        deviation = _weighted_quantile(off, length[self.line] * keep[self.line] + 1e-12, 0.5)
-        tilt = np.average(np.abs(slope[keep]), weights=length[keep] ** 2) * width / 4
-        return float(deviation + tilt)
+        return _weighted_quantile(np.abs(self.y - middle[self.line]), length[self.line] + 1e-12, 0.9)
 
 
 def line_points(blobs: Blobs, height: float) -> LinePoints:
