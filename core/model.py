@@ -81,6 +81,7 @@ class Page:
     quality_raw: float | None = None  # `quality` before any repair
     confidence: float | None = None  # mean OCR word confidence (0–1) on OCR'd pages; None for a text layer
     damaged: bool = False  # data the page is read from is corrupt in the file: its text may be incomplete or wrong
+    text_layer: str | None = None  # an OCR'd scan's own text layer (a signature box stamped over it), kept apart
 
 
 @dataclass

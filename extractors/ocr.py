@@ -20,10 +20,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from core.model import METHOD_OCR, Cell, Page, Table
-from core.vietnamese import LOW_QUALITY, nfc, syllable_score
+from core.vietnamese import LOW_QUALITY, is_syllable, nfc, syllable_score
 from extractors.page_image import PageImage, despeckle, ink, render, upright_page
 from extractors.ruling import Grid, GridCell, page_rules
 from extractors.tesseract import OcrWord, cores, mosaic, mosaic_lines, mosaic_words, ocr_words
@@ -37,16 +38,21 @@ MOSAIC_GAP = 30  # px of white between stacked cells: tesseract never joins two 
 MIN_INK = 12  # px: fewer inked pixels than this in a cell is a speck, not text
 SURE = 0.9  # word confidence above which a number's first reading is kept without a second look
 MAX_NUMBER_CHARS = 16  # longer cells are text, or a value written with words, read in the first pass
+NOISE_CONFIDENCE = 0.5  # below this, a word that is no syllable is noise (outside table cells)
+_LETTERS = re.compile(r"[^\W\d_]+")
+_LIST_ITEM = re.compile(r"^\(?[^\W\d_][).]$")
 _JUNK = re.compile(r"^[|_\-—–~'`\".,:;!/\\\[\](){}<>=+*^°]+$")  # what noise and line remnants read as
 
 
 @dataclass(frozen=True)
 class ScanPage:
-    """A PDF page to read by OCR: its number, the resolution of its scan, its size in points."""
+    """A PDF page to read by OCR: its number, the resolution of its scan, its size in points,
+    and whether the text layer over it (a scan's signature box) is kept beside the OCR text."""
 
     number: int
     dpi: float
     size: tuple[float, float]
+    keep_text_layer: bool = False
 
 
 def ocr_pdf_pages(path: str | Path, pages: list[ScanPage]) -> dict[int, tuple[Page, list[Table]]]:
@@ -63,13 +69,41 @@ def ocr_pdf_pages(path: str | Path, pages: list[ScanPage]) -> dict[int, tuple[Pa
     def read(scan: ScanPage) -> tuple[Page, list[Table]]:
         with lock:
             gray = render(pdf, scan.number - 1, scan.dpi)
-        return ocr_page(gray, scan.dpi, scan.number, scan.size)
+            layer = text_layer(pdf, scan.number - 1) if scan.keep_text_layer else None
+        page, tables = ocr_page(gray, scan.dpi, scan.number, scan.size)
+        return replace(page, text_layer=layer), tables
 
     try:
         with ThreadPoolExecutor(max_workers=min(cores(), len(pages))) as pool:
             return dict(zip((p.number for p in pages), pool.map(read, pages)))
     finally:
         pdf.close()
+
+
+def text_layer(pdf: pdfium.PdfDocument, index: int) -> str | None:
+    """The text a scanned page's PDF text layer holds, NFC, or None when it holds none.
+
+    Signing software stamps a box of text over the scan: as page content (our signed
+    fixture) or as the appearance of a signature form field (r06, r07), which neither
+    pdfplumber nor pdfium's text reads, nor pdfium renders without a form environment.
+    So the page's annotations are flattened into its content first, in this document
+    only, after its image was rendered.
+    """
+    page = pdf[index]
+    try:
+        if pdfium_c.FPDFPage_GetAnnotCount(page.raw) > 0 and \
+                pdfium_c.FPDFPage_Flatten(page.raw, pdfium_c.FLAT_NORMALDISPLAY) == pdfium_c.FLATTEN_SUCCESS:
+            page.close()
+            page = pdf[index]
+        textpage = page.get_textpage()
+        try:
+            text = textpage.get_text_bounded()
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+    lines = [" ".join(line.split()) for line in nfc(text).replace("\r", "\n").split("\n")]
+    return "\n".join(line for line in lines if line) or None
 
 
 def ocr_page(gray: np.ndarray, dpi: float, number: int, size: tuple[float, float]) -> tuple[Page, list[Table]]:
@@ -82,10 +116,10 @@ def ocr_page(gray: np.ndarray, dpi: float, number: int, size: tuple[float, float
     page = upright_page(gray, dpi)
     if page.turn % 180:
         size = (size[1], size[0])
-    grids, rules = page_rules(ink(page.gray), page.dpi)
+    grids, rules = page_rules(ink(page.gray, faint=True), page.dpi)
     clean = _wipe(despeckle(page.gray), rules)
     if not grids:
-        words = [w for w in ocr_words(Image.fromarray(clean), PSM_TEXT) if not _junk(w)]
+        words = [w for w in ocr_words(Image.fromarray(clean), PSM_TEXT) if not _junk(w) and not _noise(w)]
         text = "\n".join(" ".join(w.text for w in line) for line in _reading_lines(words))
         return _page(text, words, number, size, page, PSM_TEXT, 0), []
     return _table_page(clean, grids, number, size, page)
@@ -114,7 +148,7 @@ def _table_page(clean: np.ndarray, grids: list[Grid], number: int, size: tuple[f
         words = [w for w in ocr_words(sheet, PSM_TABLE) if not _junk(w)]
         for i, ws in zip(kept, mosaic_words(words, spans, MOSAIC_GAP / 2)):
             found[i] = ws
-    band_words = found[: len(bands)]
+    band_words = [[w for w in ws if not _noise(w)] for ws in found[: len(bands)]]
     cell_words = iter(found[len(bands):])
     tables = [_table(grid, [next(cell_words) for _ in grid.cells], number, page) for grid in grids]
     tables = _reread_numbers(tables, grids, clean)
@@ -123,7 +157,7 @@ def _table_page(clean: np.ndarray, grids: list[Grid], number: int, size: tuple[f
         parts.append(cell_text(ws))
         if i < len(tables):
             parts.append("\n".join(" ".join(" ".join(t.split()) for t in row if t) for row in tables[i].grid()))
-    all_words = [w for ws in found for w in ws]
+    all_words = [w for ws in band_words + found[len(bands):] for w in ws]
     page_out = _page("\n".join(p for p in parts if p), all_words, number, size, page, PSM_TABLE, len(tables))
     return page_out, tables
 
@@ -149,6 +183,26 @@ def _wipe(gray: np.ndarray, rules: np.ndarray) -> np.ndarray:
 def _junk(word: OcrWord) -> bool:
     """Specks and line remnants: punctuation alone, read with low confidence."""
     return bool(_JUNK.match(word.text)) and (word.confidence < 0.5 or set(word.text) <= set("|_"))
+
+
+def _noise(word: OcrWord) -> bool:
+    """A word tesseract is less than half sure of, that spells no Vietnamese syllable and
+    holds no digit: what rule debris, specks, stamps, handwriting and lines cut off by a
+    crease read as (r05's form: ``nìỤìỰ``, ``vưncArrợc``, ``mm``; on the clean real scans
+    such words are misreads, 6 in 3,900).  A list item's letter (``c)``) is kept.  Not
+    applied in table cells, where a misread number still needs its cell kept for the
+    second, digits-only reading.
+
+    >>> _noise(OcrWord("vưncArrợc,", 0, 0, 9, 9, 0.0, (1, 1, 1))), _noise(OcrWord("trách:", 0, 0, 9, 9, 0.28, (1, 1, 1)))
+    (True, False)
+    >>> _noise(OcrWord("n0", 0, 0, 9, 9, 0.21, (1, 1, 1))), _noise(OcrWord("UBND", 0, 0, 9, 9, 0.1, (1, 1, 1)))
+    (False, False)
+    >>> _noise(OcrWord("c)", 0, 0, 9, 9, 0.47, (1, 1, 1)))
+    False
+    """
+    if word.confidence >= NOISE_CONFIDENCE or any(ch.isdigit() for ch in word.text) or _LIST_ITEM.match(word.text):
+        return False
+    return any(not is_syllable(t) for t in _LETTERS.findall(word.text) if not t.isupper())
 
 
 def lines_of(words: Iterable[OcrWord]) -> list[list[OcrWord]]:
@@ -267,7 +321,10 @@ def _page(text: str, words: list[OcrWord], number: int, size: tuple[float, float
         repair += f", rotated {page.turn} deg"
     if page.scale != 1.0:
         repair += f", enlarged {page.scale:.2f}x"
-    repair += f", deskewed {page.skew:+.2f} deg, {n_tables} ruled tables, {len(words)} words)"
+    repair += f", deskewed {page.skew:+.2f} deg"
+    if page.warp:
+        repair += f", lines straightened (up to {page.warp:.2f} in)"
+    repair += f", {n_tables} ruled tables, {len(words)} words)"
     return Page(
         number=number,
         text=text,

@@ -1,11 +1,14 @@
 """A scanned page as a clean, upright image ready for line finding and OCR.
 
-Scans come slightly rotated, noisy, JPEG-compressed and at 150–300 DPI, and a wide table
-is often printed sideways, its lines of text running up or down the page.  Each step here
-is a small function on a numpy array so it can be measured alone: render at the scan's
-own resolution (re-sampling a 200 DPI scan to 300 only adds pixels for tesseract to
-read), stand a sideways page upright (`quarter_turn`), enlarge only when the text is too
-small for tesseract, find and undo the skew, and binarise for the ruling-line search.
+Scans come rotated (a few degrees, up to ten on a photocopy), noisy, JPEG-compressed, at
+150–300 DPI, sometimes shadowed, bowed or creased, and a wide table is often printed
+sideways, its lines of text running up or down the page, or a page is fed in upside down.
+Each step here is a small function on a numpy array so it can be measured alone: render
+at the scan's own resolution (re-sampling a 200 DPI scan to 300 only adds pixels for
+tesseract to read), even out a shadowed background, stand a sideways page upright
+(`quarter_turn`), enlarge only when the text is too small for tesseract, find and undo
+the skew, straighten bent lines (`extractors.dewarp`), turn an upside-down page
+(`half_turn`), and binarise for the ruling-line search.
 """
 from __future__ import annotations
 
@@ -17,18 +20,26 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from core.vietnamese import syllable_score
+from extractors.dewarp import RULE_THICKNESS, WORK_DPI, Blobs, apply_warp, find_warp, kept_edges, line_blobs, work_ink
 from extractors.tesseract import OcrWord, mosaic, mosaic_words, ocr_words
 
 MIN_DPI, MAX_DPI = 100, 400
 DEFAULT_DPI = 300  # when the page has no image to take the resolution from
 MIN_TEXT_HEIGHT = 20  # px: tesseract misreads Vietnamese marks on smaller letters than this
-MAX_SKEW = 3.0  # degrees searched either way; beyond that a page is turned by a quarter, or warped
+LETTER_INCH = 0.1  # a letter's height, for a page with too few letters to measure
+MAX_SKEW = 10.0  # degrees searched either way; beyond that a page is turned by a quarter
 TURN_DPI = 75  # resolution of the sideways test: lines of text still apart, ~10 ms a page
 RULE_INCH = 0.5  # ink runs this long are ruling lines, left out of the sideways test
 SIDEWAYS = 1.0  # column/row profile sharpness above which lines run vertically (measured: upright <= 0.47, sideways >= 2.1)
 BAND_INCH = 0.6  # the strip of text read both ways to tell 90 from 270 degrees: three or four lines
 MIN_READING = 1.0  # mean word confidence + share of good syllables that a right-way-up reading exceeds
 BAND_GAP = 20  # px of white between the two readings of the strip in their one tesseract run
+FAINT = 55  # grey levels under the paper that still count as ink (a faded rule); the paper's noise stays above
+SHADOW = 200  # grey level: paper darker than this (a photocopier's shadow, a fold) is evened out first
+SHADOW_SHARE = 0.001  # of the page, before `clean_background` spends its ~20 ms evening it out
+SOLID_INCH = 0.15  # a dark area this thick all through is no letter (bold text at quarter size is) but a blot or a scan's border
+CHECK_LINES = 4  # lines of text read both ways to confirm a page is upside down
+UPSIDE_DOWN = 1.0  # ink just above the lines over ink just below: upright 1.4–3.3, upside down 0.3–0.7 (measured)
 
 
 @dataclass(frozen=True)
@@ -37,9 +48,10 @@ class PageImage:
 
     gray: np.ndarray
     dpi: float  # pixels per inch of `gray`
-    turn: int  # degrees (0, 90 or 270, counter-clockwise) the scan was turned by before deskewing
+    turn: int  # degrees (0, 90, 180 or 270, counter-clockwise) the scan was turned by
     skew: float  # degrees the scan was rotated by (undone in `gray`)
     scale: float  # how much the scan was enlarged (1.0: not at all)
+    warp: float = 0.0  # inches: the largest shift that straightened its lines (0: flat)
 
 
 def scan_dpi(images: list[dict], page_width: float) -> float:
@@ -63,10 +75,54 @@ def render(pdf: pdfium.PdfDocument, index: int, dpi: float) -> np.ndarray:
     return np.asarray(bitmap.to_pil().convert("L"))
 
 
-def ink(gray: np.ndarray) -> np.ndarray:
-    """Ink as 255 on 0, by Otsu's threshold after a light blur: keeps hairline rules whole."""
+def ink(gray: np.ndarray, faint: bool = False) -> np.ndarray:
+    """Ink as 255 on 0, by Otsu's threshold after a light blur: keeps hairline rules whole.
+
+    With ``faint``, for the ruling search, pixels `FAINT` grey levels under the paper count
+    too, away from dark ink: Otsu's threshold splits black print from paper, and a
+    photocopy's faded rules (r05's form, 140–200 on paper evened to 255) fall on the
+    paper's side of it, and its grid with them.  The soft edges of dark letters are as
+    faint, but touch them: counted, they thicken a line of text until its letters join into
+    runs the ruling search takes for rules.
+    """
     smooth = cv2.GaussianBlur(gray, (3, 3), 0)
-    _, out = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    otsu, dark = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    if not faint:
+        return dark
+    level = float(np.percentile(smooth[::8, ::8], 90)) - FAINT
+    if level <= otsu:
+        return dark
+    _, pale = cv2.threshold(smooth, level, 255, cv2.THRESH_BINARY_INV)
+    return cv2.bitwise_or(dark, cv2.bitwise_and(pale, cv2.bitwise_not(cv2.dilate(dark, np.ones((3, 3), np.uint8)))))
+
+
+def clean_background(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """The page divided by its paper's brightness, and solid black areas painted white.
+
+    A photocopied fold leaves grey bands across r05's form that Otsu's threshold turns
+    into ink, swallowing the line of text under them, and a black tongue that runs into
+    the table and hides its left column rules.  The paper's brightness is the brightest
+    pixel within 0.15 inch (wider than any stroke) on a quarter-size image, smoothed; a
+    solid area is dark throughout a square of `SOLID_INCH`, thicker than any letter's
+    stroke.  A page with light paper everywhere and no solid area is returned as is.
+    """
+    factor = 4
+    small = cv2.resize(gray, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
+    size = int(0.15 * dpi / factor) | 1
+    paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    out = gray
+    if (paper < SHADOW).mean() >= SHADOW_SHARE:
+        paper = cv2.GaussianBlur(paper, (0, 0), size / 2)
+        small = cv2.divide(small, np.maximum(paper, 1), scale=255)
+        out = cv2.divide(gray, np.maximum(cv2.resize(paper, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR), 1),
+                         scale=255)
+    square = max(round(SOLID_INCH * dpi / factor), 3)
+    solid = cv2.morphologyEx((small < 128).astype(np.uint8), cv2.MORPH_OPEN, np.ones((square, square), np.uint8))
+    if solid.any():
+        out = out.copy() if out is gray else out
+        solid = cv2.resize(cv2.dilate(solid, np.ones((3, 3), np.uint8)), (gray.shape[1], gray.shape[0]),
+                           interpolation=cv2.INTER_NEAREST)
+        out[solid > 0] = 255
     return out
 
 
@@ -83,17 +139,26 @@ def despeckle(gray: np.ndarray) -> np.ndarray:
     return out
 
 
-def text_height(binary: np.ndarray) -> float:
-    """Median height of letter-sized blobs: how big the text is, whatever the DPI claims.
+def text_height(binary: np.ndarray) -> tuple[float, float]:
+    """How big the text is, whatever the DPI claims: the median height of letter-sized blobs,
+    and that median weighted by each blob's ink (0 for both with fewer than 20 letters).
 
-    Counted on the image's top half: plenty of letters, half the cost.
+    The plain median decides whether letters are too small for tesseract.  The weighted
+    one is the letters' size when a form's dotted leaders outnumber them (r05's form: 19
+    px against 30 at 300 DPI): the line finding of `extractors.dewarp` and `half_turn` go
+    by it.  Counted on the image's top half: plenty of letters, half the cost.
     """
     top = binary[: max(binary.shape[0] // 2, 1)]
     _, _, stats, _ = cv2.connectedComponentsWithStats(top, connectivity=8)
     heights = stats[1:, cv2.CC_STAT_HEIGHT]
     widths = stats[1:, cv2.CC_STAT_WIDTH]
-    letters = heights[(heights >= 4) & (heights <= 120) & (widths <= 2 * heights) & (widths >= 2)]
-    return float(np.median(letters)) if len(letters) >= 20 else 0.0
+    letters = (heights >= 4) & (heights <= 120) & (widths <= 2 * heights) & (widths >= 2)
+    if letters.sum() < 20:
+        return 0.0, 0.0
+    order = np.argsort(heights[letters], kind="stable")
+    ink_so_far = np.cumsum(stats[1:, cv2.CC_STAT_AREA][letters][order])
+    weighted = heights[letters][order][np.searchsorted(ink_so_far, ink_so_far[-1] / 2)]
+    return float(np.median(heights[letters])), float(weighted)
 
 
 def row_sharpness(image: np.ndarray, angle: float = 0.0) -> float:
@@ -118,14 +183,15 @@ def skew_angle(binary: np.ndarray, limit: float = MAX_SKEW) -> float:
 
     Projection profile: the angle at which the ink's row sums are most uneven is the one
     where lines of text and ruling lines each fall into as few rows as possible.  Searched
-    in quarter degrees on a quarter-size image, then in twentieths around the best on a
-    half-size one: 0.02–0.06 s a page at 300 DPI.
+    in half degrees on an eighth-size image, then in quarters around the best on a
+    quarter-size one, in twentieths on a half-size one: 0.03–0.06 s a page at 300 DPI.
     """
-    coarse_image = cv2.resize(binary, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
-    fine_image = cv2.resize(binary, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    coarse = max(np.arange(-limit, limit + 1e-9, 0.25), key=lambda a: row_sharpness(coarse_image, a))
-    fine = max(np.arange(coarse - 0.25, coarse + 0.25 + 1e-9, 0.05), key=lambda a: row_sharpness(fine_image, a))
-    return round(float(fine), 2)
+    angle = 0.0
+    for factor, step, reach in ((0.125, 0.5, limit), (0.25, 0.25, 0.5), (0.5, 0.05, 0.25)):
+        image = cv2.resize(binary, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        angles = np.arange(angle - reach, angle + reach + 1e-9, step)
+        angle = float(max(angles, key=lambda a: row_sharpness(image, a)))
+    return round(angle, 2)
 
 
 def _turn_factor(dpi: float) -> float:
@@ -150,10 +216,10 @@ def sideways_ratio(text: np.ndarray) -> float:
     """How much sharper the column profile of ``text`` is than its row profile.
 
     Lines of text make the profile across them sharp and the one along them smooth,
-    whichever way they run.  Each profile takes its best of the whole-degree skews up to
-    `MAX_SKEW`, so a skewed page's lines are not smeared into each other.
+    whichever way they run.  Each profile takes its best of the skews up to `MAX_SKEW`
+    in steps of two degrees, so a skewed page's lines are not smeared into each other.
     """
-    angles = range(-int(MAX_SKEW), int(MAX_SKEW) + 1)
+    angles = range(-int(MAX_SKEW), int(MAX_SKEW) + 1, 2)
     across = max(row_sharpness(text, a) for a in angles)
     down = max(row_sharpness(np.ascontiguousarray(text.T), a) for a in angles)
     return down / across if across > 0 else 0.0
@@ -203,10 +269,115 @@ def quarter_turn(gray: np.ndarray, binary: np.ndarray, dpi: float) -> int:
 
     The profile test (`sideways_ratio`) costs about 10 ms, so every page pays it; only a
     page whose lines run vertically pays for the tesseract run that tells which way.
-    180 degrees is not looked for: that would cost a tesseract run on every page.
     """
     text = text_ink(binary, dpi)
     return reading_turn(gray, text, dpi) if sideways_ratio(text) > SIDEWAYS else 0
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A line of text at `WORK_DPI`: its columns, and the rows of its letters' body, from the
+    median of its columns' tops to that of their bottoms (mean line and baseline, whichever way up)."""
+
+    left: int
+    right: int
+    top: int
+    bottom: int
+
+
+def text_lines(blobs: Blobs, height: float) -> list[TextLine]:
+    """The lines of text among a page's line blobs at `WORK_DPI` (`dewarp.line_blobs`, letters
+    ``height`` high), longest first: at least four letters long and at most three high, and
+    not as thin as a rule."""
+    stats = blobs.stats
+    keep = (stats[:, cv2.CC_STAT_WIDTH] >= 4 * height) & (stats[:, cv2.CC_STAT_HEIGHT] <= 3 * height)
+    keep[0] = False
+    if not keep.any():
+        return []
+    top = _median_by(*kept_edges(blobs.tops, keep))
+    bottom = _median_by(*kept_edges(blobs.bottoms, keep))
+    boxes = stats[keep]
+    lines = [TextLine(int(x), int(x + w), int(t), int(b)) for (x, _, w, _, _), t, b in zip(boxes, top, bottom)
+             if b - t + 1 >= RULE_THICKNESS * height]
+    return sorted(lines, key=lambda line: line.left - line.right)
+
+
+def _median_by(group: np.ndarray, _: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The (lower) median of ``values`` (px, under 2**20) in each group 0..n-1 (every group present)."""
+    order = np.argsort(group.astype(np.int64) << 20 | values)
+    starts = np.flatnonzero(np.diff(group[order], prepend=-1))
+    ends = np.append(starts[1:], len(order))
+    return values[order][(starts + ends - 1) // 2]
+
+
+def mark_balance(small: np.ndarray, lines: list[TextLine], height: float) -> float | None:
+    """Ink in the band just above each line of text over ink in the band just below it.
+
+    Vietnamese stacks its marks above the letters (tone marks, circumflex, breve, the dots
+    of i) and ascenders outnumber descenders, while only the dot of the heavy tone goes
+    below: upright pages measure 1.4–3.3 here, the same pages upside down 0.3–0.7.  Each
+    band is 0.8 of the line's body; ruling lines are left out.  None without text lines.
+    """
+    stroke = max(round(2 * height), 3)
+    rules = cv2.max(cv2.morphologyEx(small, cv2.MORPH_OPEN, np.ones((stroke, 1), np.uint8)),
+                    cv2.morphologyEx(small, cv2.MORPH_OPEN, np.ones((1, 2 * stroke), np.uint8)))
+    letters = cv2.subtract(small, rules) > 0
+    above = below = 0
+    for line in lines:
+        band = max(round(0.8 * (line.bottom - line.top + 1)), 1)
+        above += int(letters[max(line.top - band, 0) : line.top, line.left : line.right].sum())
+        below += int(letters[line.bottom + 1 : line.bottom + 1 + band, line.left : line.right].sum())
+    return above / below if below else None
+
+
+def _line_crops(gray: np.ndarray, lines: list[TextLine], factor: float) -> list[Image.Image]:
+    """The page's longest lines of text (`CHECK_LINES`), cut out whole with their marks, rules painted white."""
+    crops = []
+    for line in lines[:CHECK_LINES]:
+        reach = line.bottom - line.top + 1
+        top, bottom = max(line.top - reach, 0), line.bottom + reach
+        crop = gray[round(top / factor) : round(bottom / factor), round(line.left / factor) : round(line.right / factor)]
+        crops.append(Image.fromarray(_without_rules(crop, 1 / factor * WORK_DPI)))
+    return crops
+
+
+def _without_rules(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """``gray`` with its ruling lines (ink runs over `RULE_INCH` across or the whole height down) painted white."""
+    binary = ink(gray)
+    length = max(round(RULE_INCH * dpi), 3)
+    rules = cv2.max(cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((1, length), np.uint8)),
+                    cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((min(length, gray.shape[0]), 1), np.uint8)))
+    out = gray.copy()
+    out[cv2.dilate(rules, np.ones((3, 3), np.uint8)) > 0] = 255
+    return out
+
+
+def half_turn(gray: np.ndarray, dpi: float, letters: float, blobs: Blobs | None = None) -> int:
+    """180 if the straightened page (its letters ``letters`` px high) is upside down, else 0.
+
+    `mark_balance` costs a few milliseconds, so every page pays it.  It counts the page's
+    ink by Otsu's threshold on a `WORK_DPI` copy: averaging away the sensor's specks keeps
+    the bands above and below the lines apart (1.4–3.3 against 0.3–0.7 on the noisy
+    fixtures, 1.1–1.3 against 0.8–0.9 at full resolution).  The lines are ``blobs`` when
+    the dewarping found them on this very page, else found on that copy.  Only a page it
+    finds upside down pays for one tesseract run that confirms it: its longest lines, cut
+    out whole, read as they are and turned, must read as Vietnamese (`MIN_READING`) turned,
+    and better.
+    """
+    factor = WORK_DPI / dpi
+    small = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    _, small = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    height = letters * factor
+    lines = text_lines(blobs if blobs is not None else line_blobs(small, height), height)
+    balance = mark_balance(small, lines, height)
+    if balance is None or balance >= UPSIDE_DOWN:
+        return 0
+    crops = _line_crops(gray, lines, factor)
+    sheet, spans = mosaic(crops + [im.rotate(180) for im in crops], BAND_GAP)
+    found = mosaic_words(ocr_words(sheet, 6), spans, BAND_GAP / 2)
+    as_is = reading_score([w for ws in found[: len(crops)] for w in ws])
+    turned_over = reading_score([w for ws in found[len(crops):] for w in ws])
+    return 180 if turned_over >= MIN_READING and turned_over > as_is else 0
 
 
 def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
@@ -219,15 +390,25 @@ def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
 
 
 def upright_page(gray: np.ndarray, dpi: float) -> PageImage:
-    """Stand a sideways page upright, enlarge small text, then undo the skew: the page every later step reads."""
+    """Even out shadows, stand a sideways page upright, enlarge small text, undo the skew,
+    straighten bent lines and turn an upside-down page: the page every later step reads."""
+    gray = clean_background(gray, dpi)
     binary = ink(gray)
     turn = quarter_turn(gray, binary, dpi)
     gray, binary = turned(gray, turn), turned(binary, turn)
-    height = text_height(binary)
+    height, letters = text_height(binary)
     scale = 1.0
     if 0 < height < MIN_TEXT_HEIGHT:
         scale = MIN_TEXT_HEIGHT / height
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         binary = ink(gray)
+    dpi *= scale
+    letters = letters * scale or LETTER_INCH * dpi
     angle = skew_angle(binary)
-    return PageImage(gray=rotate(gray, angle), dpi=dpi * scale, turn=turn, skew=angle, scale=scale)
+    small, letter = work_ink(binary, dpi, angle), letters * WORK_DPI / dpi
+    blobs = line_blobs(small, letter)
+    warp = find_warp(small, letter, blobs)
+    gray = rotate(gray, angle) if warp is None else apply_warp(gray, warp, dpi / WORK_DPI, angle=angle)
+    flip = half_turn(gray, dpi, letters, blobs if warp is None else None)
+    return PageImage(gray=turned(gray, flip), dpi=dpi, turn=(turn + flip) % 360, skew=angle, scale=scale,
+                     warp=warp.shift if warp is not None else 0.0)

@@ -234,11 +234,13 @@ def _scan(page: PlumberPage) -> ScanPage | None:
     text_area = sum((c["x1"] - c["x0"]) * (c["bottom"] - c["top"]) for c in page.chars)
     if text_area / area >= SCAN_TEXT_COVERAGE:
         return None
-    return _as_scan(page, images)
+    return _as_scan(page, images, keep_text_layer=True)
 
 
-def _as_scan(page: PlumberPage, images: list[dict]) -> ScanPage:
-    return ScanPage(page.page_number, scan_dpi(images, float(page.width)), (float(page.width), float(page.height)))
+def _as_scan(page: PlumberPage, images: list[dict], keep_text_layer: bool = False) -> ScanPage:
+    """The page to OCR; a scan's own text layer (its signature box) is kept, an unreadable one is not."""
+    return ScanPage(page.page_number, scan_dpi(images, float(page.width)), (float(page.width), float(page.height)),
+                    keep_text_layer)
 
 
 def _raw_quality(page: PlumberPage) -> float | None:

@@ -71,28 +71,100 @@ def line_masks(binary: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
     return horizontal, vertical
 
 
-def _positions(profile: np.ndarray, min_ink: float, gap: int) -> list[int]:
-    """Centres of runs where ``profile`` reaches ``min_ink``, runs closer than ``gap`` joined."""
+def _positions(profile: np.ndarray, min_ink: float, gap: int, span: int) -> list[int]:
+    """Centres of runs where ``profile`` reaches ``min_ink``, runs closer than ``gap`` joined.
+
+    A run wider than two gaps is not one thin line: it is several with ink between them
+    (what is left of a crease's bends beside straightened rules), whose peaks are the
+    lines; or one line drifting across (a rule left leaning), when it holds ink along half
+    the table's ``span``; or neither (letters of a heading centred over a merged cell).
+
+    >>> _positions(np.array([0, 20, 20, 0, 0, 0, 0, 0, 0, 30, 0]), 10, 2, 40)
+    [1, 9]
+    >>> _positions(np.array([0, 40, 12, 12, 12, 12, 12, 12, 50, 12, 0]), 10, 2, 40)
+    [1, 8]
+    >>> _positions(np.array([0] + [30] * 9 + [0]), 10, 2, 600), _positions(np.array([0] + [30] * 9 + [0]), 10, 2, 200)
+    ([], [5])
+    """
     idx = np.flatnonzero(profile >= min_ink)
     if not len(idx):
         return []
-    out, start, last = [], idx[0], idx[0]
+    runs, start, last = [], idx[0], idx[0]
     for i in idx[1:]:
         if i - last > gap:
-            out.append((start + last) // 2)
+            runs.append((start, last))
             start = i
         last = i
-    out.append((start + last) // 2)
+    runs.append((start, last))
+    out = []
+    for start, last in runs:
+        if last - start <= 2 * gap:
+            out.append((start + last) // 2)
+        elif peaks := _peaks(profile[start : last + 1], gap):
+            out += [start + p for p in peaks]
+        elif profile[start : last + 1].sum() >= span / 2:
+            out.append((start + last) // 2)
     return [int(v) for v in out]
 
 
-def _inked(mask: np.ndarray, fixed: int, lo: int, hi: int, horizontal: bool, tol: int) -> float:
-    """Share of the boundary from ``lo`` to ``hi`` (at ``fixed``) that has line ink within ``tol``."""
+def _peaks(profile: np.ndarray, gap: int) -> list[int]:
+    """Positions holding the most ink within ``gap`` either side, and at least twice the run's median.
+
+    >>> _peaks(np.array([30] * 9), 2), _peaks(np.array([10, 40, 10, 10, 10, 10, 10]), 2)
+    ([], [1])
+    """
+    wide = np.pad(profile, gap, mode="edge")
+    window = np.lib.stride_tricks.sliding_window_view(wide, 2 * gap + 1).max(axis=1)
+    tall = (profile == window) & (profile >= 2 * np.median(profile))
+    peaks: list[int] = []
+    for i in np.flatnonzero(tall):
+        if not peaks or i - peaks[-1] > gap:
+            peaks.append(int(i))
+    return peaks
+
+
+def _track(mask: np.ndarray, fixed: int, lo: int, hi: int, horizontal: bool, tol: int) -> np.ndarray:
+    """Whether each pixel of the boundary from ``lo`` to ``hi`` (at ``fixed``) has line ink, on
+    the one track within ``tol`` of it (three pixels wide) that has the most."""
     if hi <= lo:
-        return 0.0
-    band = mask[fixed - tol : fixed + tol + 1, lo:hi] if horizontal else mask[lo:hi, fixed - tol : fixed + tol + 1]
-    along = band.max(axis=0 if horizontal else 1) if band.size else np.zeros(0)
-    return float((along > 0).mean()) if along.size else 0.0
+        return np.zeros(0, bool)
+    band = mask[fixed - tol : fixed + tol + 1, lo:hi] if horizontal else mask[lo:hi, fixed - tol : fixed + tol + 1].T
+    if not band.size:
+        return np.zeros(0, bool)
+    track = int(np.argmax((band > 0).sum(axis=1)))
+    return band[max(track - 1, 0) : track + 2].max(axis=0) > 0
+
+
+def _inked(mask: np.ndarray, fixed: int, lo: int, hi: int, horizontal: bool, tol: int) -> float:
+    """Share of the boundary from ``lo`` to ``hi`` (at ``fixed``) that has line ink on its best track.
+
+    A rule is a straight track; the strokes of a heading centred over a merged cell, which
+    fall within ``tol`` of the hidden boundary, are scattered across it.
+
+    >>> rule, strokes = np.zeros((20, 9), np.uint8), np.zeros((20, 9), np.uint8)
+    >>> rule[:, 5] = 255
+    >>> strokes[0:7, 1] = strokes[7:14, 4] = strokes[14:20, 7] = 255
+    >>> _inked(rule, 4, 0, 20, False, 4), _inked(strokes, 4, 0, 20, False, 4)
+    (1.0, 0.35)
+    """
+    along = _track(mask, fixed, lo, hi, horizontal, tol)
+    return float(along.mean()) if along.size else 0.0
+
+
+def _divides(mask: np.ndarray, fixed: int, lo: int, hi: int, horizontal: bool, tol: int) -> bool:
+    """Whether a rule runs along the boundary between two grid cells: inked over `MIN_PRESENT`
+    of it, from near one end to near the other.  A letter's stem under a heading centred
+    over a merged cell can be as long and as straight, but stops short of the rules at
+    the cell's edges.
+
+    >>> stem = np.zeros((20, 9), np.uint8)
+    >>> stem[6:20, 4] = 255
+    >>> _inked(stem, 4, 0, 20, False, 4) >= MIN_PRESENT, _divides(stem, 4, 0, 20, False, 4)
+    (True, False)
+    """
+    along = _track(mask, fixed, lo, hi, horizontal, tol)
+    end = max(len(along) // 5, 1)
+    return bool(along.size and along.mean() >= MIN_PRESENT and along[:end].any() and along[-end:].any())
 
 
 def _real_lines(mask: np.ndarray, lines: list[int], across: list[int], horizontal: bool, tol: int) -> list[int]:
@@ -113,8 +185,8 @@ def _grid(horizontal: np.ndarray, vertical: np.ndarray, region: tuple[int, int, 
     tol = gap
     h_part, v_part = horizontal[y0:y1, x0:x1], vertical[y0:y1, x0:x1]
     min_len = max(int(MIN_LINE_INCH * dpi), 10)
-    ys = [y0 + y for y in _positions((h_part > 0).sum(axis=1), min_len, gap)]
-    xs = [x0 + x for x in _positions((v_part > 0).sum(axis=0), min_len, gap)]
+    ys = [y0 + y for y in _positions((h_part > 0).sum(axis=1), min_len, gap, x1 - x0)]
+    xs = [x0 + x for x in _positions((v_part > 0).sum(axis=0), min_len, gap, y1 - y0)]
     ys = _real_lines(horizontal, ys, xs, True, tol)  # rows first: a stray y splits rows small enough for letters to fill
     xs = _real_lines(vertical, xs, ys, False, tol)
     ys = _real_lines(horizontal, ys, xs, True, tol)
@@ -122,9 +194,9 @@ def _grid(horizontal: np.ndarray, vertical: np.ndarray, region: tuple[int, int, 
         return None
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
     margin = gap
-    right_open = [[_inked(vertical, xs[c + 1], ys[r] + margin, ys[r + 1] - margin, False, tol) < MIN_PRESENT
+    right_open = [[not _divides(vertical, xs[c + 1], ys[r] + margin, ys[r + 1] - margin, False, tol)
                    for c in range(n_cols - 1)] for r in range(n_rows)]
-    down_open = [[_inked(horizontal, ys[r + 1], xs[c] + margin, xs[c + 1] - margin, True, tol) < MIN_PRESENT
+    down_open = [[not _divides(horizontal, ys[r + 1], xs[c] + margin, xs[c + 1] - margin, True, tol)
                   for c in range(n_cols)] for r in range(n_rows - 1)]
     parent = list(range(n_rows * n_cols))
 

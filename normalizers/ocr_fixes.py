@@ -111,14 +111,15 @@ def repair_code(text: str | None, previous: tuple[int, ...] | None) -> tuple[str
 
 
 def _scrap(text: str | None) -> bool:
-    """OCR debris where a code was printed: no word of two letters, and not a code.
+    """OCR debris where a code was printed: no word of three letters, and not a code
+    (tesseract reads a lone ``7.`` as ``Lễ``, and ``h l``).
 
-    >>> _scrap("h l"), _scrap("."), _scrap("Trong đó"), _scrap("7."), _scrap(None)
-    (True, True, False, False, False)
+    >>> _scrap("h l"), _scrap("Lễ"), _scrap("."), _scrap("Trong đó"), _scrap("7."), _scrap(None)
+    (True, True, True, False, False, False)
     """
     if not text or _CODE.match(text.split()[0]):
         return False
-    return not any(sum(ch.isalpha() for ch in token) >= 2 for token in text.split())
+    return not any(sum(ch.isalpha() for ch in token) >= 3 for token in text.split())
 
 
 def repair_codes(codes: list[str | None]) -> list[tuple[str | None, bool]]:
@@ -131,6 +132,8 @@ def repair_codes(codes: list[str | None]) -> list[tuple[str | None, bool]]:
     ['1.', '1.1.', '1.1.1.', '1.1.2.', '1.2.', 'Trong đó', '2']
     >>> [c for c, _ in repair_codes(["6.4.", "6.5.", "h l", "7.1.", "7.1.1."])]
     ['6.4.', '6.5.', '7.', '7.1.', '7.1.1.']
+    >>> [c for c, _ in repair_codes(["6.5.", "Lễ", "7.1."])]
+    ['6.5.', '7.', '7.1.']
     """
     out: list[tuple[str | None, bool]] = []
     previous: tuple[int, ...] | None = None

@@ -12,10 +12,12 @@ from dataclasses import replace
 
 from rapidfuzz import fuzz
 
-from core.model import Cell, Table
+from core.model import METHOD_OCR, Cell, Table
 from normalizers.headers import NUMBER
 
 X_TOLERANCE = 3.0  # points: a continuation's left and right edges match the original's
+SCAN_SHIFT = 36.0  # points: how far a scanned page's table may sit from the last page's (placement, deskew, dewarp)
+SCAN_WIDTH = 0.02  # share of its width by which a scanned continuation's width may differ
 SAME_CELL = 60.0  # rapidfuzz ratio above which two cells of a repeated header are the same text
 
 
@@ -56,13 +58,25 @@ def continues(previous: Table, table: Table) -> bool:
     """Whether `table` is the next page's piece of `previous`.
 
     Same number of columns, on the page right after, and (when both positions are known)
-    the same left and right edges — a different table would rarely line up exactly.
+    the same left and right edges — a different table would rarely line up exactly.  A
+    scanned page lies on the glass its own way and is deskewed and straightened by its own
+    angle, which moves its table by up to `SCAN_SHIFT`: there the same width is asked for.
+
+    >>> scan, text = (Table(0, 1, 2, 3, [], method, bbox=(33.1, 58.3, 543.6, 802.1)) for method in ("ocr", "text"))
+    >>> continues(scan, replace(scan, page=2, bbox=(47.5, 46.8, 558.0, 812.2)))
+    True
+    >>> continues(text, replace(text, page=2, bbox=(47.5, 46.8, 558.0, 812.2)))
+    False
     """
     if table.page != (previous.page_end or previous.page) + 1 or table.n_cols != previous.n_cols:
         return False
-    if previous.bbox and table.bbox:
-        return abs(previous.bbox[0] - table.bbox[0]) <= X_TOLERANCE and abs(previous.bbox[2] - table.bbox[2]) <= X_TOLERANCE
-    return True
+    if not (previous.bbox and table.bbox):
+        return True
+    (left, _, right, _), (other_left, _, other_right, _) = previous.bbox, table.bbox
+    if METHOD_OCR in (previous.method, table.method):
+        width, other_width = right - left, other_right - other_left
+        return abs(left - other_left) <= SCAN_SHIFT and abs(width - other_width) <= SCAN_WIDTH * max(width, other_width)
+    return abs(left - other_left) <= X_TOLERANCE and abs(right - other_right) <= X_TOLERANCE
 
 
 def _covering(cells: list[Cell], row: int, col: int) -> Cell | None:

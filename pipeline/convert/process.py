@@ -153,6 +153,7 @@ def _records(doc: Document, document: Record, codebook_name: str) -> FileResult:
                 "quality": quality,
                 "text_coverage": page.text_coverage,
                 "confidence": page.confidence,
+                "text_layer": page.text_layer,
                 "issues": "; ".join(issues) or None,
                 "repairs": "; ".join(page.repairs) or None,
                 "quality_raw": page.quality_raw if page.quality_raw is not None else quality,

@@ -83,6 +83,7 @@ EXAMPLES: dict[tuple[str, str], str] = {
     ("text", "method"): "docx",
     ("text", "quality"): "1.0",
     ("text", "quality_raw"): "0.33",
+    ("text", "text_layer"): "Ký bởi: Ủy ban nhân dân tỉnh\\nThời gian ký: 23.11.2026 09:15:00 +07:00",
     ("text", "issues"): "low OCR confidence (0.62)",
     ("text", "repairs"): "decode_tcvn3(.VnTime); decode_tcvn3h(.VnTimeH)",
     ("criteria", "code"): "1.1",

@@ -177,10 +177,13 @@ SCHEMAS: dict[str, list[Column]] = {
         ("quality_raw", pa.float64(), "the same share before any repair"),
         ("text_coverage", pa.float64(), "share of the page area covered by its text layer (PDF; empty for OCR'd scans)"),
         ("confidence", pa.float64(), "mean 0–1 word confidence of the OCR on an OCR'd page; empty for a text layer"),
+        ("text_layer", pa.string(), "on an OCR'd scan, the text its PDF text layer holds (the digital-signature box "
+         "signing software stamps over the image, its form fields included), NFC, kept beside the OCR text; empty "
+         "otherwise"),
         ("issues", pa.string(), "what still looks wrong with the page's text, '; '-separated"),
         ("repairs", pa.string(), "fixes applied, in order, '; '-separated: fix_mojibake, decode_tcvn3(.VnTime), "
          "font_repair(Font: N glyphs rebuilt …, map {…}: the font's glyph map as JSON, re-appliable), "
-         "ocr(tesseract …, dpi, deskew, tables, words), place_tones_old …"),
+         "ocr(tesseract …, dpi, turn, deskew, lines straightened, tables, words), place_tones_old …"),
     ],
 }
 
