@@ -94,3 +94,6 @@ class Document:
     tables: list[Table]
     warnings: list[str] = field(default_factory=list)
     glyph_maps: dict[str, dict] = field(default_factory=dict)  # font → rebuilt glyph map (GlyphMap.as_dict)
+    # A decision drew on evidence from several pages (suspect glyphs voted on over the whole
+    # file): a page range read alone might decide otherwise, so parts of this file are not joined.
+    cross_page: bool = False

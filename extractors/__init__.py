@@ -13,17 +13,18 @@ from extractors.sources import MAX_PAGES, SUFFIXES, sniff_kind
 
 __all__ = ["MAX_PAGES", "SUFFIXES", "extract", "sniff_kind"]
 
-def extract(path: str | Path, *, max_pages: int = MAX_PAGES) -> Document:
+def extract(path: str | Path, *, max_pages: int = MAX_PAGES, pages: range | None = None) -> Document:
     """Read any supported file into the Document model; a PDF over `max_pages` pages is refused.
 
-    DOCX has no pages to count, so `max_pages` applies to PDFs only.
+    DOCX has no pages to count, so `max_pages` applies to PDFs only, and so does `pages` (the
+    1-based page numbers to read, for a worker given part of a long PDF).
     """
     path = Path(path)
     kind = sniff_kind(path)
     if kind == "pdf":
         from extractors.pdf_recovery import read_pdf
 
-        return read_pdf(path, max_pages=max_pages)
+        return read_pdf(path, max_pages=max_pages, pages=pages)
     from extractors.docx import extract_docx_decoded
 
     return extract_docx_decoded(path)

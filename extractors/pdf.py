@@ -45,7 +45,7 @@ _UNKNOWN_LETTER = "\u0294"  # stands for an unmapped glyph when scoring: a word 
 
 
 def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None, *,
-                max_pages: int = MAX_PAGES) -> Document:
+                max_pages: int = MAX_PAGES, pages: range | None = None) -> Document:
     """Read every page's text and ruled tables, from the text layer or, for scans, by OCR.
 
     A page is a scan when images cover most of it and text almost none (a scan may carry
@@ -57,7 +57,9 @@ def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None,
     `repairs`) can be passed in to skip the voting for their fonts.  A page left with glyphs
     no voter could read, or whose text layer reads below the quality floor with no repair
     to show for it, is read by OCR instead.  A file of more than `max_pages` pages is refused
-    before pdfplumber opens it: even closing a pdfplumber PDF lists every page.
+    before pdfplumber opens it: even closing a pdfplumber PDF lists every page.  `pages`
+    (1-based page numbers) reads only those, for a worker given part of a long file; the
+    result says whether a decision drew on several pages (`Document.cross_page`).
     """
     count = page_count(path)
     if count is not None and count > max_pages:
@@ -76,7 +78,7 @@ def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None,
         scans: list[ScanPage] = []
         at: int | None = None  # the page being read, for the reason when it fails
         try:
-            for plumber_page in pdf.pages:
+            for plumber_page in _selected(pdf.pages, pages):
                 at = plumber_page.page_number
                 if (scan := _scan(plumber_page)) is not None:
                     scans.append(scan)
@@ -111,12 +113,17 @@ def extract_pdf(path: str | Path, glyph_maps: dict[str, GlyphMap] | None = None,
             raise UnreadablePdf(page_error(exc, at), at) from exc
     if not read:
         raise ExtractionError("PDF has no pages")
-    pages = [read[n][0] for n in sorted(read)]
+    read_pages = [read[n][0] for n in sorted(read)]
     tables = [t for n in sorted(read) for t in read[n][1]]
     for i, table in enumerate(tables):
         table.table_id = i
-    return Document(source_path=str(path), kind="pdf", pages=pages, tables=tables,
-                    glyph_maps={font: maps[font].as_dict() for font in sorted(maps)})
+    return Document(source_path=str(path), kind="pdf", pages=read_pages, tables=tables,
+                    glyph_maps={font: maps[font].as_dict() for font in sorted(maps)}, cross_page=bool(deferred))
+
+
+def _selected(pages: list[PlumberPage], numbers: range | None) -> list[PlumberPage]:
+    """The pages asked for (all when None); pdfplumber's page list is indexed from 0."""
+    return pages if numbers is None else pages[max(numbers.start - 1, 0):max(numbers.stop - 1, 0)]
 
 
 def _defer(page: PlumberPage, audit: GlyphAudit, repair: GlyphRepair, deferred: dict[int, float | None],

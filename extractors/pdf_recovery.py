@@ -86,22 +86,23 @@ class Health:
         return out
 
 
-def read_pdf(path: str | Path, *, max_pages: int = MAX_PAGES) -> Document:
-    """`extract_pdf` on the file as qpdf found it: on its rebuilt copy when qpdf had to repair
-    the structure, or when pdfminer gives up on the original; pages on corrupt data marked."""
+def read_pdf(path: str | Path, *, max_pages: int = MAX_PAGES, pages: range | None = None) -> Document:
+    """`extract_pdf` (of `pages`, or all) on the file as qpdf found it: on its rebuilt copy when
+    qpdf had to repair the structure, or when pdfminer gives up on the original; pages on
+    corrupt data marked."""
     health = inspect(path)
     if health.lost_content if health is not None else _cut_short(path):
         raise ExtractionError(TRUNCATED)  # pdfminer might read the pages left, and say nothing
     if health is None or not health.rebuilt:
         try:
-            return _marked(_extract(path, max_pages), health)
+            return _marked(_extract(path, max_pages, pages), health)
         except UnreadablePdf as exc:
             if health is None or out_of_memory(exc):
                 raise
             health.repairs.append("rewritten for pdfminer, which could not read the original")
     try:
         with rebuilt_copy(path) as copy:
-            doc = _extract(copy, max_pages)
+            doc = _extract(copy, max_pages, pages)
     except UnreadablePdf as exc:
         damage = health.page_damage.get(exc.page or 0, [])
         text = [d.what for d in damage if d.text] or [d.what for d in damage]
@@ -111,11 +112,11 @@ def read_pdf(path: str | Path, *, max_pages: int = MAX_PAGES) -> Document:
     return _marked(replace(doc, source_path=str(path)), health)
 
 
-def _extract(path: str | Path, max_pages: int) -> Document:
+def _extract(path: str | Path, max_pages: int, pages: range | None) -> Document:
     """`extract_pdf`, with what pdfplumber or pdfium raise outside a page (closing the file
     lists every page) taken as the file's damage, as on a page; a bug of ours stays one."""
     try:
-        return extract_pdf(path, max_pages=max_pages)
+        return extract_pdf(path, max_pages=max_pages, pages=pages)
     except ExtractionError:
         raise
     except Exception as exc:

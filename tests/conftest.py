@@ -42,3 +42,12 @@ def real_dir() -> Path:
     if not path.is_dir():
         pytest.skip("../shared/real is not available")
     return path
+
+
+@pytest.fixture(scope="session")
+def real_batch(real_dir: Path) -> dict[str, object]:
+    """Every real document's result, by file name, converted once as `cchc convert` does
+    (long PDFs in page ranges on both cores)."""
+    from pipeline.convert.runner import run_batch
+
+    return {r.document["source_file"]: r for r in run_batch(real_dir).results}

@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.convert.runner import run_batch
-
 
 @pytest.fixture(scope="module")
-def batch(real_dir: Path) -> dict[str, object]:
-    return {r.document["source_file"]: r for r in run_batch(real_dir).results}
+def batch(real_batch: dict[str, object]) -> dict[str, object]:
+    return real_batch
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,8 @@
 """Where documents run: this machine's cores, or a Dask cluster — the same function either way.
 
-Both executors call `guard.run_guarded` on each file and yield the results as they finish;
-the caller alone writes outputs, so a run's writes are the same whatever ran the work.
+Both executors call `guard.run_guarded` on each unit (a file, or a page range of a long PDF:
+`split`) and yield the results as they finish; the caller alone writes outputs, so a run's
+writes are the same whatever ran the work.
 """
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Protocol
 
-from pipeline.convert.guard import Limits, Processed, failed, run_guarded
+from pipeline.convert.guard import Limits, Processed, Unit, as_unit, failed, run_guarded
 
 
 class Executor(Protocol):
-    def map(self, paths: Sequence[Path], options: dict[str, object], limits: Limits) -> Iterator[Processed]:
-        """Process every path; yield each result as it finishes."""
+    workers: int
+
+    def map(self, units: Sequence[Path | Unit], options: dict[str, object], limits: Limits) -> Iterator[Processed]:
+        """Process every unit (a path: the whole file), in the order given; yield each result as it finishes."""
         ...
 
 
@@ -29,12 +32,12 @@ class LocalExecutor:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
 
-    def map(self, paths: Sequence[Path], options: dict[str, object], limits: Limits) -> Iterator[Processed]:
-        if not paths:
+    def map(self, units: Sequence[Path | Unit], options: dict[str, object], limits: Limits) -> Iterator[Processed]:
+        if not units:
             return
-        pool = ThreadPoolExecutor(max_workers=min(self.workers, len(paths)))
+        pool = ThreadPoolExecutor(max_workers=min(self.workers, len(units)))
         try:
-            futures = [pool.submit(run_guarded, p, options, limits) for p in paths]
+            futures = [pool.submit(run_guarded, u.path, options, limits, u.pages) for u in map(as_unit, units)]
             for fut in as_completed(futures):
                 yield fut.result()
         finally:  # interrupted (Ctrl-C, a failed write): documents not yet started never start
@@ -56,11 +59,17 @@ class DaskExecutor:
             Client(scheduler, set_as_default=False, timeout=connect_timeout)
         self._own = not isinstance(scheduler, Client)
 
-    def map(self, paths: Sequence[Path], options: dict[str, object], limits: Limits) -> Iterator[Processed]:
+    @property
+    def workers(self) -> int:
+        """Threads across the cluster's workers: how many units run at once."""
+        return sum(self.client.nthreads().values()) or 1
+
+    def map(self, units: Sequence[Path | Unit], options: dict[str, object], limits: Limits) -> Iterator[Processed]:
         from distributed import as_completed as dask_completed
 
         with self.client.as_current():
-            futures = {self.client.submit(run_guarded, str(p), options, limits, pure=False): p for p in paths}
+            futures = {self.client.submit(run_guarded, str(u.path), options, limits, u.pages, pure=False): u.path
+                       for u in map(as_unit, units)}
             for fut in dask_completed(futures):
                 try:
                     yield fut.result()

@@ -21,12 +21,14 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import psutil
 
-from pipeline.convert.process import FileResult, process_file, unconverted
+from pipeline.convert.process import FileResult, Part, process_file, process_part, unconverted
 
 EXIT_NO_RESULT = 70
 PR_SET_PDEATHSIG = 1
@@ -47,12 +49,24 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
+@dataclass(frozen=True)
+class Unit:
+    """What one child reads: a whole file, or a page range of a long PDF (1-based numbers)."""
+
+    path: Path
+    pages: range | None = None
+
+
+def as_unit(item: str | Path | Unit) -> Unit:
+    return item if isinstance(item, Unit) else Unit(Path(item))
+
+
 @dataclass
 class Processed:
-    """A file's result with what it cost, for the ledger."""
+    """A file's (or a page range's) result with what it cost, for the ledger."""
 
     path: str
-    result: FileResult
+    result: FileResult | Part
     seconds: float
     peak_mb: float | None = None
 
@@ -74,9 +88,30 @@ def warm_up() -> None:
     unit_lists()
 
 
-def run_guarded(path: str | Path, options: dict[str, object] | None = None, limits: Limits = DEFAULT_LIMITS) -> Processed:
-    """`process_file(path, **options)` in a child process that cannot outlive or outgrow `limits`."""
+def run_guarded(path: str | Path, options: dict[str, object] | None = None, limits: Limits = DEFAULT_LIMITS,
+                pages: range | None = None) -> Processed:
+    """`process_file(path, **options)` in a child process that cannot outlive or outgrow
+    `limits`; with `pages`, `process_part` of those pages."""
     options = options or {}
+    if pages is None:
+        work: Callable[[], object] = partial(process_file, path, **options)
+    else:
+        work = partial(process_part, path, pages, **{k: v for k, v in options.items() if k in PART_OPTIONS})
+    warm_up()  # before the clock starts: the first document would pay for every import
+    started = time.perf_counter()
+    value, peak_mb, stopped = call_guarded(work, limits)
+    seconds = round(time.perf_counter() - started, 3)
+    if stopped:
+        return failed(path, stopped, seconds)
+    return Processed(str(path), value, seconds, peak_mb)
+
+
+PART_OPTIONS = ("tone_style", "max_pages")  # `process_file`'s options that reading a page range takes
+
+
+def call_guarded(work: Callable[[], object], limits: Limits) -> tuple[object, float | None, str | None]:
+    """`work()` in a forked child held to `limits`: (its value, the child's peak memory in MB,
+    None), or (None, None, why it gave none)."""
     warm_up()
     started = time.perf_counter()
     with _FORKING:
@@ -84,7 +119,7 @@ def run_guarded(path: str | Path, options: dict[str, object] | None = None, limi
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
-            _child(Path(path), options, limits, write_fd)
+            _child(work, limits, write_fd)
         os.close(write_fd)
     try:
         os.setpgid(pid, pid)  # also done by the child; whichever runs first, a kill reaches the group
@@ -94,18 +129,16 @@ def run_guarded(path: str | Path, options: dict[str, object] | None = None, limi
     if stopped:
         _kill_group(pid)
     _, status = os.waitpid(pid, 0)
-    seconds = round(time.perf_counter() - started, 3)
     if stopped:
-        return failed(path, stopped, seconds)
+        return None, None, stopped
     try:
-        processed: Processed = pickle.loads(payload)
+        value, peak_mb = pickle.loads(payload)
     except Exception:
-        return failed(path, _death(status, limits), seconds)
-    processed.seconds = seconds
-    return processed
+        return None, None, _death(status, limits)
+    return value, peak_mb, None
 
 
-def _child(path: Path, options: dict[str, object], limits: Limits, write_fd: int) -> None:
+def _child(work: Callable[[], object], limits: Limits, write_fd: int) -> None:
     """Runs in the fork; never returns."""
     code = EXIT_NO_RESULT
     try:
@@ -117,9 +150,8 @@ def _child(path: Path, options: dict[str, object], limits: Limits, write_fd: int
             cap = _vm_kib("VmSize") * 1024 + limits.memory_mb * 2**20
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         _reset_peak()
-        started = time.perf_counter()
-        result = process_file(path, **options)
-        data = pickle.dumps(Processed(str(path), result, time.perf_counter() - started, _peak_mb()))
+        value = work()
+        data = pickle.dumps((value, _peak_mb()))
         with os.fdopen(write_fd, "wb") as fh:
             fh.write(data)
         code = 0

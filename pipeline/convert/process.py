@@ -109,28 +109,78 @@ def _failure(exc: BaseException) -> tuple[str, str | None]:
             f"{type(exc).__name__}: {exc} (at {frames})")
 
 
-def process_file(path: str | Path, codebook_name: str = DEFAULT_CODEBOOK, tone_style: ToneStyle = "keep",
-                 max_pages: int = MAX_PAGES) -> FileResult:
-    """Extract, repair, map and flatten one file; failures come back as a failed result."""
-    path = Path(path)
-    started = time.perf_counter()
-    doc_id = sha256_file(path) if path.is_file() else ""
-    document: Record = {
-        **_base(path, doc_id),
+def _document_row(path: Path) -> Record:
+    """A file's documents row before it is read: failed until it has been."""
+    return {
+        **_base(path, sha256_file(path) if path.is_file() else ""),
         "source_path": str(path),
         "kind": path.suffix.lower().lstrip("."),
         "status": "failed",
         "pipeline_version": __version__,
         "processed_at": datetime.now(timezone.utc).replace(microsecond=0),
     }
+
+
+def _failed(document: Record, exc: BaseException) -> FileResult:
+    reason, detail = _failure(exc)
+    return FileResult({**document, "error": one_line(reason), "error_detail": one_line(detail, MAX_DETAIL) if detail else None})
+
+
+def process_file(path: str | Path, codebook_name: str = DEFAULT_CODEBOOK, tone_style: ToneStyle = "keep",
+                 max_pages: int = MAX_PAGES) -> FileResult:
+    """Extract, repair, map and flatten one file; failures come back as a failed result."""
+    path = Path(path)
+    started = time.perf_counter()
+    document = _document_row(path)
     try:
         doc = repair_document(extract(path, max_pages=max_pages), tone_style)
         result = _records(doc, document, codebook_name)
     except Exception as exc:  # the file's damage, the memory limit, or a bug: reported, the batch goes on
-        reason, detail = _failure(exc)
-        result = FileResult({**document, "error": one_line(reason),
-                             "error_detail": one_line(detail, MAX_DETAIL) if detail else None})
+        result = _failed(document, exc)
     result.document["seconds"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+@dataclass
+class Part:
+    """A page range of a long PDF read on its own: its extracted, repaired pages, or None
+    when reading them failed (the whole file is then read again, to fail as it would whole)."""
+
+    path: str
+    pages: range
+    document: Document | None
+    seconds: float
+
+
+def process_part(path: str | Path, pages: range, tone_style: ToneStyle = "keep", max_pages: int = MAX_PAGES) -> Part:
+    """The stages of `process_file` that work page by page, on `pages` only."""
+    started = time.perf_counter()
+    try:
+        doc: Document | None = repair_document(extract(path, max_pages=max_pages, pages=pages), tone_style)
+    except Exception:  # read again whole, which gives the reason
+        doc = None
+    return Part(str(path), pages, doc, round(time.perf_counter() - started, 3))
+
+
+def join_parts(parts: list[Document]) -> Document:
+    """One document from its page ranges' (in page order), tables numbered as one read would."""
+    tables = [replace(t, table_id=i) for i, t in enumerate(t for doc in parts for t in doc.tables)]
+    return replace(parts[0], pages=[p for doc in parts for p in doc.pages], tables=tables)
+
+
+def finish_parts(path: str | Path, parts: list[Part], codebook_name: str = DEFAULT_CODEBOOK) -> FileResult | None:
+    """The file's result from its parts, as `process_file` would give it; None when a part
+    failed or a decision needed the whole file (`Document.cross_page`): read it whole then."""
+    docs = [p.document for p in sorted(parts, key=lambda p: p.pages.start)]
+    if any(d is None or d.cross_page for d in docs):
+        return None
+    started = time.perf_counter()
+    document = _document_row(Path(path))
+    try:
+        result = _records(join_parts([d for d in docs if d is not None]), document, codebook_name)
+    except Exception as exc:  # a bug of ours in the later stages: reported, the batch goes on
+        result = _failed(document, exc)
+    result.document["seconds"] = round(sum(p.seconds for p in parts) + time.perf_counter() - started, 3)
     return result
 
 

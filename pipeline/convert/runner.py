@@ -2,7 +2,8 @@
 
 The per-file work is `process_file`, a pure function run by `guard.run_guarded` in a
 limited child process, so one hostile file fails alone; an executor decides where
-those children run (this machine, or a Dask cluster).
+those children run (this machine, or a Dask cluster), and a long PDF is read in page
+ranges across them (`split`).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pipeline.convert.guard import DEFAULT_LIMITS, Limits
 from pipeline.convert.overrides import NO_OVERRIDES, Overrides
 from pipeline.convert.process import FileResult, unconverted
 from pipeline.convert.recode import recode
+from pipeline.convert.split import process_files
 
 OLD_FORMATS = {".doc": "old binary Word .doc: save it as .docx", ".xls": "Excel file: not a report format"}
 
@@ -73,7 +75,7 @@ def convert_files(files: list[Path], options: dict[str, object], limits: Limits,
             yield position[path], result
         else:
             todo.append(path)
-    for processed in executor.map(todo, options, limits):
+    for processed in process_files(todo, options, limits, executor):
         yield position[Path(processed.path)], recode(processed.result, overrides)[0]
 
 

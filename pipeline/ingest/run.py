@@ -27,6 +27,7 @@ from pipeline.convert.overrides import NO_OVERRIDES, Overrides
 from pipeline.convert.process import sha256_file
 from pipeline.convert.recode import recode
 from pipeline.convert.runner import discover, skipped
+from pipeline.convert.split import process_files
 from pipeline.ingest.ledger import Entry, Ledger
 from pipeline.ingest.lock import RunLock
 from pipeline.ingest.store import Store
@@ -176,7 +177,7 @@ def ingest(input_dir: Path, out_dir: Path, options: dict[str, object], limits: L
                     done(Processed(str(work.path), result, 0.0))
                 else:
                     runnable.append(work.path)
-            for processed in (executor or LocalExecutor()).map(runnable, options, limits):
+            for processed in process_files(runnable, options, limits, executor or LocalExecutor()):
                 done(processed)
             if ledger.get_state("overrides") != overrides.fingerprint:
                 report.recoded, applied = _recode_stored(ledger, store, overrides, {w.rel for w in todo.work})
