@@ -11,9 +11,11 @@ when absent):
   then the `tesseract page.png out -l vie` CLI (psm 3) over all pages, one process per
   core with OMP_THREAD_LIMIT=1 (the pipeline's parallelism) -> `plain s/pg`.  Also the
   same CLI with tesseract's default threads, pages one after another (what a user typing
-  `tesseract` gets) -> `default s/pg`;
+  `tesseract` gets) -> `default s/pg`; and single-threaded, pages one after another (one
+  core's worth of plain OCR, the yardstick of the two-core target ≤ 0.6) -> `1-core s/pg`;
 - pipeline: wall time of `pipeline.convert.process.process_file(path)` (open, render, deskew,
-  grid, OCR, mapping: everything) / pages -> `pipeline s/pg`; `ratio` = pipeline / plain;
+  grid, OCR, mapping: everything) / pages -> `pipeline s/pg`; `ratio` = pipeline / plain,
+  `vs 1 core` = pipeline / 1-core;
   `fixed` counts the pages whose lines the pipeline straightened or that it turned over.
 
 Every time is the faster of ``--repeat`` runs (default 2: the second is warm), plain and
@@ -201,6 +203,12 @@ def plain_parallel(pngs: list[Path], *formats: str) -> list[Path]:
         return list(pool.map(lambda p: run_tesseract(p, env, *formats), pngs))
 
 
+def plain_serial(pngs: list[Path]) -> list[Path]:
+    """All pages one after another, single-threaded tesseract: one core's worth of plain OCR."""
+    env = tesseract_env(single_thread=True)
+    return [run_tesseract(p, env) for p in pngs]
+
+
 def plain_default(pngs: list[Path]) -> list[Path]:
     """All pages one after another, tesseract with its default (OpenMP) threads."""
     env = tesseract_env(single_thread=False)
@@ -288,12 +296,15 @@ def bench(name: str, path: Path, twin: Path | None, twin_rows: list[Record] | No
             seconds, result = best_of(lambda: process_file(path), 1)
             pipeline_s = min(pipeline_s, seconds)
         record["plain_words"] = words_in(bases)
+        serial_s = best_of(lambda: plain_serial(pngs), 1)[0]
         default_s = best_of(lambda: plain_default(pngs), default_repeat)[0] if default_repeat else math.nan
         record.update(
             plain_s_page=plain_s / pages,
             default_s_page=default_s / pages,
+            serial_s_page=serial_s / pages,
             pipeline_s_page=pipeline_s / pages,
             ratio=pipeline_s / plain_s,
+            ratio_serial=pipeline_s / serial_s,
             ratio_default=pipeline_s / default_s,
             status=result.document["status"],
             error=result.document.get("error"),
@@ -313,8 +324,8 @@ def bench(name: str, path: Path, twin: Path | None, twin_rows: list[Record] | No
 
 
 def timing_table(results: list[Record]) -> str:
-    headers = ["input", "pages", "dpi", "fixed", "plain s/pg", "default s/pg", "pipeline s/pg", "ratio",
-               "words plain / pipeline", "indicators"]
+    headers = ["input", "pages", "dpi", "fixed", "plain s/pg", "1-core s/pg", "default s/pg", "pipeline s/pg", "ratio",
+               "vs 1 core", "words plain / pipeline", "indicators"]
     rows = [
         [
             r["input"] if r["status"] == "ok" else f"{r['input']} FAILED: {str(r['error'])[:60]}",
@@ -322,9 +333,11 @@ def timing_table(results: list[Record]) -> str:
             "/".join(f"{d:g}" for d in r["dpi"]),
             str(r["fixed"]),
             fmt(r["plain_s_page"], ".2f"),
+            fmt(r["serial_s_page"], ".2f"),
             fmt(None if math.isnan(r["default_s_page"]) else r["default_s_page"], ".2f"),
             fmt(r["pipeline_s_page"], ".2f"),
             f"**{r['ratio']:.2f}**" if r["ratio"] > 1.2 else f"{r['ratio']:.2f}",
+            f"**{r['ratio_serial']:.2f}**" if r["ratio_serial"] > 0.6 else f"{r['ratio_serial']:.2f}",
             f"{r['plain_words']} / {r['pipeline_words']}",
             fmt(r.get("indicator_accuracy")),
         ]

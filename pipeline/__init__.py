@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # The reading API (pipeline.dataset), imported on first use: `import pipeline`, which the CLI
 # does for __version__, must not pay for pandas and DuckDB.

@@ -56,7 +56,7 @@ EXAMPLES: dict[tuple[str, str], str] = {
     ("documents", "successor_code"): "03217; 03244; 03253; …",
     ("documents", "successor_name"): "Xã Tủa Chùa; Xã Sáng Nhè; Xã Tuần Giáo; …",
     ("documents", "n_overrides"): "0",
-    ("documents", "pipeline_version"): "0.1.0",
+    ("documents", "pipeline_version"): "0.2.0",
     ("documents", "processed_at"): "2025-03-01 08:30:00+00:00",
     ("indicators", "code"): "3.3.4",
     ("indicators", "code_template"): "3.5.3",
