@@ -56,6 +56,15 @@ def test_long_files_are_cut_and_start_first(tmp_path: Path) -> None:
     assert units[3:] == [Unit(short), Unit(tmp_path / "a.docx")]
 
 
+def test_a_files_parts_are_not_interleaved_with_another_files(tmp_path: Path) -> None:
+    """The parent keeps a file's parts until the last: parts of many files at once would grow
+    its memory with the batch."""
+    a, b, c = (tmp_path / f"{name}.pdf" for name in "abc")
+    units = plan([a, b, c], {a: 19, b: 19, c: 25}, part_pages=12)
+    assert units == [Unit(c, range(1, 9)), Unit(c, range(9, 18)), Unit(c, range(18, 26)), Unit(a, range(1, 11)),
+                     Unit(a, range(11, 20)), Unit(b, range(1, 11)), Unit(b, range(11, 20))]
+
+
 @pytest.mark.parametrize("name", ["phuluc1_000.pdf", "appendix_001.pdf"])
 def test_fixtures_read_in_one_page_parts_equal_the_whole(built: dict[str, Path], name: str) -> None:
     assert page_count(built[name]) > 1

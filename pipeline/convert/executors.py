@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from itertools import islice
 from pathlib import Path
 from typing import Protocol
 
@@ -33,13 +34,24 @@ class LocalExecutor:
         self.workers = workers or os.cpu_count() or 1
 
     def map(self, units: Sequence[Path | Unit], options: dict[str, object], limits: Limits) -> Iterator[Processed]:
+        """Units are submitted a few ahead of the running ones, not all at once: a finished
+        future holds its document's whole result, so a list of every future would keep every
+        result of the batch in the parent's memory until the end."""
         if not units:
             return
-        pool = ThreadPoolExecutor(max_workers=min(self.workers, len(units)))
+        workers = min(self.workers, len(units))
+        waiting = iter(list(map(as_unit, units)))
+        pool = ThreadPoolExecutor(max_workers=workers)
         try:
-            futures = [pool.submit(run_guarded, u.path, options, limits, u.pages) for u in map(as_unit, units)]
-            for fut in as_completed(futures):
-                yield fut.result()
+            running: set[Future[Processed]] = set()
+            while True:
+                for unit in islice(waiting, 2 * workers - len(running)):
+                    running.add(pool.submit(run_guarded, unit.path, options, limits, unit.pages))
+                if not running:
+                    return
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                while done:
+                    yield done.pop().result()
         finally:  # interrupted (Ctrl-C, a failed write): documents not yet started never start
             pool.shutdown(wait=True, cancel_futures=True)
 

@@ -7,8 +7,9 @@ on one, and the last long file of a batch leaves the other cores idle. A PDF of 
 order and runs the stages that need the whole document (stitching tables continued over a
 range boundary, mapping, checks) as `process_file` would. The result is the same as reading
 the file whole; where it might not be — a part failed, or a part's broken-font glyphs were
-decided on evidence from several pages — the file is read again whole. Units start longest
-first, so short files fill the cores at the end of a batch. (Scanned pages need none of
+decided on evidence from several pages — the file is read again whole. The longest files
+start first, so short files fill the cores at the end of a batch, and a file's parts run one
+after another, so the parent holds the parts of only a few files at a time. (Scanned pages need none of
 this: OCR already runs one tesseract per core within a file.)
 """
 from __future__ import annotations
@@ -64,13 +65,13 @@ def ranges(pages: int, part_pages: int = PART_PAGES) -> list[range]:
 
 
 def plan(paths: Sequence[Path], counts: dict[Path, int], part_pages: int = PART_PAGES) -> list[Unit]:
-    """The units to run, longest first (by pages; a file not counted, a DOCX, counts as one)."""
-    units = []
-    for path in paths:
-        pages = counts.get(path, 1)
-        parts = ranges(pages, part_pages) if pages > part_pages else [None]
-        units += [(len(r) if r else pages, Unit(path, r)) for r in parts]
-    return [unit for _, unit in sorted(units, key=lambda u: -u[0])]
+    """The units to run: the longest files first (by pages; a file not counted, a DOCX, counts
+    as one), each file's parts one after another. The parent holds a file's parts until its
+    last one is read, so parts of different files must not interleave: ordered by part length
+    alone, a batch of a hundred 19-page files would hold a hundred first parts at once."""
+    ordered = sorted(paths, key=lambda path: -counts.get(path, 1))
+    return [Unit(path, r) for path in ordered
+            for r in (ranges(counts[path], part_pages) if counts.get(path, 1) > part_pages else [None])]
 
 
 def process_files(paths: Sequence[Path], options: dict[str, object], limits: Limits, executor: Executor,
