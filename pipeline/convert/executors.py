@@ -40,7 +40,7 @@ class LocalExecutor:
         if not units:
             return
         workers = min(self.workers, len(units))
-        waiting = iter(list(map(as_unit, units)))
+        waiting = map(as_unit, units)
         pool = ThreadPoolExecutor(max_workers=workers)
         try:
             running: set[Future[Processed]] = set()

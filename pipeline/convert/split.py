@@ -69,9 +69,11 @@ def plan(paths: Sequence[Path], counts: dict[Path, int], part_pages: int = PART_
     as one), each file's parts one after another. The parent holds a file's parts until its
     last one is read, so parts of different files must not interleave: ordered by part length
     alone, a batch of a hundred 19-page files would hold a hundred first parts at once."""
-    ordered = sorted(paths, key=lambda path: -counts.get(path, 1))
-    return [Unit(path, r) for path in ordered
-            for r in (ranges(counts[path], part_pages) if counts.get(path, 1) > part_pages else [None])]
+    units = []
+    for path in sorted(paths, key=lambda path: -counts.get(path, 1)):
+        pages = counts.get(path, 1)
+        units += [Unit(path, r) for r in ranges(pages, part_pages)] if pages > part_pages else [Unit(path)]
+    return units
 
 
 def process_files(paths: Sequence[Path], options: dict[str, object], limits: Limits, executor: Executor,
